@@ -1,0 +1,75 @@
+# Kizuna build. `make` builds build/kizuna; `make run` and `make test` are the quick start.
+# The test build (build/test/) runs under AddressSanitizer and UndefinedBehaviorSanitizer.
+
+CC      ?= cc
+PKGS    := libmicrohttpd jansson sqlite3 libsodium
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Isrc -Ibuild/gen $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lpthread -lm
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+SRCS    := $(shell find src -name '*.c' | sort)
+LIBSRCS := $(filter-out src/main.c,$(SRCS))
+MIGS    := $(sort $(wildcard src/store/migrations/*.sql))
+GEN     := build/gen/migrations.c
+OBJS    := $(SRCS:%.c=build/obj/%.o) build/obj/migrations.o
+TOBJS   := $(SRCS:%.c=build/test/obj/%.o) build/test/obj/migrations.o
+TLIB    := $(filter-out build/test/obj/src/main.o,$(TOBJS))
+UNITS   := $(patsubst tests/unit/%.c,build/test/unit/%,$(wildcard tests/unit/*.c))
+BENCHES := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/*.c))
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
+PORT    ?= 8080
+DB      ?= kizuna.db
+
+.PHONY: all deps test-deps run test unit api-test bench clean
+all: deps build/kizuna
+
+deps:
+	@scripts/deps.sh build
+test-deps:
+	@scripts/deps.sh test
+
+build/kizuna: $(OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+build/obj/%.o: %.c $(wildcard src/*.h src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DKZ_VERSION='"$(VERSION)"' -c -o $@ $<
+build/obj/migrations.o: $(GEN)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+build/test/kizuna: $(TOBJS)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+build/test/obj/%.o: %.c $(wildcard src/*.h src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 $(SAN) -DKZ_VERSION='"$(VERSION)"' -c -o $@ $<
+build/test/obj/migrations.o: $(GEN)
+	$(CC) $(CFLAGS) $(SAN) -c -o $@ $<
+
+# Migrations are compiled into the binary: one C string per numbered file.
+$(GEN): $(MIGS) scripts/embed-migrations.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-migrations.sh $(MIGS) > $@
+
+build/test/unit/%: tests/unit/%.c $(TLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 $(SAN) -Itests -o $@ $< $(TLIB) $(LDLIBS) -lcriterion
+
+build/bench/%: bench/%.c $(filter-out build/obj/src/main.o,$(OBJS))
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+run: all
+	@test -f $(DB) || build/kizuna demo --db $(DB)
+	build/kizuna serve --db $(DB) --listen 127.0.0.1:$(PORT)
+
+test: test-deps build/kizuna build/test/kizuna $(UNITS)
+	@scripts/run-tests.sh $(UNITS)
+
+bench: all $(BENCHES)
+	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
+
+clean:
+	rm -rf build

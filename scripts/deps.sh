@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what Kizuna needs to build and test, only when it is missing.
+# Debian packages with apt-get (run as root); usage: scripts/deps.sh [build|test]
+set -euo pipefail
+what=${1:-build}
+pkgs=(pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libcsv-dev)
+[ "$what" = test ] && pkgs+=(libcriterion-dev sqlite3)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  SUDO=; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

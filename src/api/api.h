@@ -1,0 +1,86 @@
+/*
+ * Every API handler (one file per resource under src/api/) and the helpers they share:
+ * pagination, cursors and the account write check that implements the role rules.
+ */
+#ifndef KZ_API_H
+#define KZ_API_H
+
+#include "http/http.h"
+#include "store/store.h"
+
+/* ---- shared helpers (api/common.c). Each replies and returns -1 on failure. */
+
+#define API_LIMIT_DEFAULT 50
+#define API_LIMIT_MAX 500
+/* ?limit= (default 50, 1..500). */
+int api_limit(struct req *r, int *limit);
+/* An opaque cursor for the keyset (value, id); value may be NULL. Caller frees. */
+char *api_cursor_encode(const char *value, int64_t id);
+/* ?cursor= decoded; returns 0 with *has=false when absent; *value is heap (or NULL). */
+int api_cursor(struct req *r, bool *has, char **value, int64_t *id);
+/* 404 unless the account exists. */
+int api_account_readable(struct req *r, int64_t account_id);
+/* The role rule for writes: admin any account; csm accounts it owns or unassigned ones;
+ * viewer none. 404 when the account does not exist, 403 when not allowed. */
+int api_account_writable(struct req *r, int64_t account_id);
+
+/* The account list filters and sort from the query string (owner=me|none|<id>, tier, phase,
+ * industry, external_id, q, renewal_before, sort=[-]name|arr|renewal_date|created_at).
+ * Strings point into the request. Replies 400 naming the parameter on bad input. */
+int api_account_filter(struct req *r, struct account_filter *f);
+/* The JSON form of an account. */
+json_t *api_account_json(const struct account *a);
+
+/* ---- handlers */
+int api_healthz(struct req *r);
+int api_metrics(struct req *r);
+
+int api_session_create(struct req *r);
+int api_session_get(struct req *r);
+int api_session_delete(struct req *r);
+
+int api_users_list(struct req *r);
+int api_users_create(struct req *r);
+int api_users_get(struct req *r);
+int api_users_update(struct req *r);
+int api_users_delete(struct req *r);
+
+int api_tokens_list(struct req *r);
+int api_tokens_create(struct req *r);
+int api_tokens_delete(struct req *r);
+
+int api_accounts_list(struct req *r);
+int api_accounts_create(struct req *r);
+int api_accounts_get(struct req *r);
+int api_accounts_update(struct req *r);
+int api_accounts_delete(struct req *r);
+int api_accounts_export_csv(struct req *r);
+
+int api_contacts_list(struct req *r);
+int api_contacts_create(struct req *r);
+int api_contacts_get(struct req *r);
+int api_contacts_update(struct req *r);
+int api_contacts_delete(struct req *r);
+
+int api_subscription_get(struct req *r);
+int api_subscription_put(struct req *r);
+int api_subscription_history(struct req *r);
+
+int api_timeline_list(struct req *r);
+int api_timeline_create(struct req *r);
+int api_timeline_get(struct req *r);
+int api_timeline_update(struct req *r);
+int api_timeline_delete(struct req *r);
+
+int api_tasks_list(struct req *r);
+int api_tasks_create(struct req *r);
+int api_tasks_get(struct req *r);
+int api_tasks_update(struct req *r);
+int api_tasks_delete(struct req *r);
+
+int api_settings_tiers_get(struct req *r);
+int api_settings_tiers_put(struct req *r);
+
+int api_import_accounts(struct req *r);
+
+#endif

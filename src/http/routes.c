@@ -1,0 +1,62 @@
+/*
+ * The route table: every route the server answers, its handler and the least role allowed.
+ * docs/openapi.yaml must describe exactly these (tests/api/openapi.test.mjs checks it).
+ */
+#include "api/api.h"
+
+#define R(m, p, h, ro, fl) { .method = m, .path = p, .handler = h, .role = ro, .flags = fl }
+
+const struct route routes[] = {
+    R("GET",    "/healthz",                                  api_healthz,            ROLE_NONE,   ROUTE_PUBLIC),
+    R("GET",    "/metrics",                                  api_metrics,            ROLE_NONE,   ROUTE_PUBLIC),
+
+    R("POST",   "/api/v1/session",                           api_session_create,     ROLE_NONE,   ROUTE_PUBLIC),
+    R("GET",    "/api/v1/session",                           api_session_get,        ROLE_VIEWER, 0),
+    R("DELETE", "/api/v1/session",                           api_session_delete,     ROLE_VIEWER, 0),
+
+    R("GET",    "/api/v1/users",                             api_users_list,         ROLE_ADMIN,  0),
+    R("POST",   "/api/v1/users",                             api_users_create,       ROLE_ADMIN,  0),
+    R("GET",    "/api/v1/users/:id",                         api_users_get,          ROLE_ADMIN,  0),
+    R("PATCH",  "/api/v1/users/:id",                         api_users_update,       ROLE_ADMIN,  0),
+    R("DELETE", "/api/v1/users/:id",                         api_users_delete,       ROLE_ADMIN,  0),
+
+    R("GET",    "/api/v1/tokens",                            api_tokens_list,        ROLE_VIEWER, 0),
+    R("POST",   "/api/v1/tokens",                            api_tokens_create,      ROLE_VIEWER, 0),
+    R("DELETE", "/api/v1/tokens/:id",                        api_tokens_delete,      ROLE_VIEWER, 0),
+
+    R("GET",    "/api/v1/accounts",                          api_accounts_list,      ROLE_VIEWER, 0),
+    R("POST",   "/api/v1/accounts",                          api_accounts_create,    ROLE_CSM,    0),
+    R("GET",    "/api/v1/accounts.csv",                      api_accounts_export_csv, ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/accounts/:id",                      api_accounts_get,       ROLE_VIEWER, 0),
+    R("PATCH",  "/api/v1/accounts/:id",                      api_accounts_update,    ROLE_CSM,    0),
+    R("DELETE", "/api/v1/accounts/:id",                      api_accounts_delete,    ROLE_CSM,    0),
+
+    R("GET",    "/api/v1/accounts/:id/contacts",             api_contacts_list,      ROLE_VIEWER, 0),
+    R("POST",   "/api/v1/accounts/:id/contacts",             api_contacts_create,    ROLE_CSM,    0),
+    R("GET",    "/api/v1/accounts/:id/contacts/:cid",        api_contacts_get,       ROLE_VIEWER, 0),
+    R("PATCH",  "/api/v1/accounts/:id/contacts/:cid",        api_contacts_update,    ROLE_CSM,    0),
+    R("DELETE", "/api/v1/accounts/:id/contacts/:cid",        api_contacts_delete,    ROLE_CSM,    0),
+
+    R("GET",    "/api/v1/accounts/:id/subscription",         api_subscription_get,   ROLE_VIEWER, 0),
+    R("PUT",    "/api/v1/accounts/:id/subscription",         api_subscription_put,   ROLE_CSM,    0),
+    R("GET",    "/api/v1/accounts/:id/subscription/history", api_subscription_history, ROLE_VIEWER, 0),
+
+    R("GET",    "/api/v1/accounts/:id/timeline",             api_timeline_list,      ROLE_VIEWER, 0),
+    R("POST",   "/api/v1/accounts/:id/timeline",             api_timeline_create,    ROLE_CSM,    0),
+    R("GET",    "/api/v1/accounts/:id/timeline/:eid",        api_timeline_get,       ROLE_VIEWER, 0),
+    R("PATCH",  "/api/v1/accounts/:id/timeline/:eid",        api_timeline_update,    ROLE_CSM,    0),
+    R("DELETE", "/api/v1/accounts/:id/timeline/:eid",        api_timeline_delete,    ROLE_CSM,    0),
+
+    R("GET",    "/api/v1/tasks",                             api_tasks_list,         ROLE_VIEWER, 0),
+    R("POST",   "/api/v1/tasks",                             api_tasks_create,       ROLE_CSM,    0),
+    R("GET",    "/api/v1/tasks/:id",                         api_tasks_get,          ROLE_VIEWER, 0),
+    R("PATCH",  "/api/v1/tasks/:id",                         api_tasks_update,       ROLE_CSM,    0),
+    R("DELETE", "/api/v1/tasks/:id",                         api_tasks_delete,       ROLE_CSM,    0),
+
+    R("GET",    "/api/v1/settings/tiers",                    api_settings_tiers_get, ROLE_VIEWER, 0),
+    R("PUT",    "/api/v1/settings/tiers",                    api_settings_tiers_put, ROLE_ADMIN,  0),
+
+    R("POST",   "/api/v1/import/accounts",                   api_import_accounts,    ROLE_ADMIN,  ROUTE_CSV_BODY | ROUTE_BIG_BODY),
+};
+
+const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

@@ -1,0 +1,360 @@
+/*
+ * libmicrohttpd glue for `kizuna serve`: a thread pool on epoll; each request is matched
+ * against the route table on its first callback (so 404/405/401/403/413 are answered
+ * before any body is read), its body is read into a capped buffer, then the handler runs
+ * and its reply is queued. The completion callback logs one line, records metrics and
+ * frees the request. SIGINT/SIGTERM stop accepting, wait for in-flight requests, and close.
+ */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "http/auth.h"
+#include "http/http.h"
+#include "http/metrics.h"
+#include "store/store.h"
+
+static atomic_int inflight;
+
+/* ------------------------------------------------------------ routing */
+
+/* Matches path against pattern, filling params; true on match. */
+static bool path_match(const char *pattern, const char *path, struct req *r)
+{
+    size_t np = 0;
+    const char *p = pattern, *u = path;
+    char *params[HTTP_MAX_PARAMS];
+    while (*p && *u) {
+        if (*p != '/' || *u != '/')
+            goto fail;
+        p++, u++;
+        const char *pe = strchrnul(p, '/'), *ue = strchrnul(u, '/');
+        if (*p == ':') {
+            if (ue == u || np == HTTP_MAX_PARAMS)
+                goto fail;
+            params[np++] = xstrndup(u, (size_t)(ue - u));
+        } else if (pe - p != ue - u || memcmp(p, u, (size_t)(pe - p)) != 0) {
+            goto fail;
+        }
+        p = pe, u = ue;
+    }
+    if (*p || *u)
+        goto fail;
+    for (size_t i = 0; i < np; i++)
+        r->params[i] = params[i];
+    r->nparams = np;
+    return true;
+fail:
+    for (size_t i = 0; i < np; i++)
+        free(params[i]);
+    return false;
+}
+
+/* Finds the route for method + path. Returns its index, or routes_count with *allow set
+ * to the methods that path does accept ("" when no route has that path). */
+static size_t route_find(struct req *r, const char *method, const char *path, char *allow,
+                         size_t allow_len)
+{
+    allow[0] = '\0';
+    for (size_t i = 0; i < routes_count; i++) {
+        struct req probe = { 0 };
+        if (!path_match(routes[i].path, path, &probe))
+            continue;
+        if (strcmp(routes[i].method, method) == 0) {
+            memcpy(r->params, probe.params, sizeof(probe.params));
+            r->nparams = probe.nparams;
+            return i;
+        }
+        for (size_t k = 0; k < probe.nparams; k++)
+            free(probe.params[k]);
+        size_t len = strlen(allow);
+        snprintf(allow + len, allow_len - len, "%s%s", len ? ", " : "", routes[i].method);
+    }
+    return routes_count;
+}
+
+/* ------------------------------------------------------------ request lifetime */
+
+static void req_free(struct req *r)
+{
+    for (size_t i = 0; i < r->nparams; i++)
+        free(r->params[i]);
+    buf_free(&r->body);
+    json_decref(r->json);
+    principal_cleanup(&r->user);
+    if (r->resp)
+        MHD_destroy_response(r->resp);
+    free(r->session_cookie);
+    free(r);
+}
+
+static void client_ip(struct MHD_Connection *c, char *out, size_t n)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(out, n, "unknown");
+    if (!ci || !ci->client_addr)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                  (socklen_t)n);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                  (socklen_t)n);
+}
+
+static enum MHD_Result send_reply(struct req *r)
+{
+    if (!r->resp)
+        reply_problem(r, 500, "the handler produced no reply");
+    if (r->session_cookie)
+        MHD_add_response_header(r->resp, MHD_HTTP_HEADER_SET_COOKIE, r->session_cookie);
+    return MHD_queue_response(r->conn, r->status, r->resp);
+}
+
+static bool is_mutating(const char *method)
+{
+    return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+}
+
+/* True when the media type of ctype (before any ';') is want. */
+static bool media_type_is(const char *ctype, const char *want)
+{
+    if (!ctype)
+        return false;
+    size_t n = strlen(want);
+    return strncasecmp(ctype, want, n) == 0 && (ctype[n] == '\0' || ctype[n] == ';' ||
+                                                ctype[n] == ' ');
+}
+
+/* Origin must name this server: "http://" or "https://" followed by the Host header. */
+static bool origin_matches(struct req *r)
+{
+    const char *origin = req_header(r, "Origin");
+    const char *host = req_header(r, MHD_HTTP_HEADER_HOST);
+    if (!origin || !host)
+        return false;
+    const char *rest = NULL;
+    if (strncmp(origin, "http://", 7) == 0)
+        rest = origin + 7;
+    else if (strncmp(origin, "https://", 8) == 0)
+        rest = origin + 8;
+    return rest && strcasecmp(rest, host) == 0;
+}
+
+/* The checks made before a body is read. Returns true when a reply is already set. */
+static bool precheck(struct req *r, const char *path)
+{
+    char allow[64];
+    r->route_index = route_find(r, r->method, path, allow, sizeof(allow));
+    if (r->route_index == routes_count) {
+        if (allow[0]) {
+            reply_problem(r, 405, "%s is not allowed here; allowed: %s", r->method, allow);
+            reply_add_header(r, "Allow", allow);
+        } else {
+            reply_problem(r, 404, "no such resource: %s", path);
+        }
+        return true;
+    }
+    r->route = &routes[r->route_index];
+
+    size_t max = (r->route->flags & ROUTE_BIG_BODY) ? HTTP_BODY_MAX_BIG : HTTP_BODY_MAX;
+    buf_init(&r->body, max);
+    const char *cl = req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    int64_t len = 0;
+    if (cl && (parse_i64(cl, &len) || len < 0)) {
+        reply_problem(r, 400, "bad Content-Length");
+        return true;
+    }
+    if (len > (int64_t)max) {
+        reply_problem(r, 413, "the body is larger than %zu bytes", max);
+        return true;
+    }
+
+    if (!(r->route->flags & ROUTE_PUBLIC)) {
+        if (auth_resolve(r) != KZ_OK || r->user.user_id == 0) {
+            reply_problem(r, 401, "authentication required: log in or send a bearer token");
+            reply_add_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"kizuna\"");
+            return true;
+        }
+        if (r->user.role < r->route->role) {
+            reply_problem(r, 403, "the %s role may not do this", role_name(r->user.role));
+            return true;
+        }
+    }
+
+    if (is_mutating(r->method)) {
+        const char *ctype = req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+        const char *want = (r->route->flags & ROUTE_CSV_BODY) ? "text/csv" : "application/json";
+        bool has_body = len > 0 || req_header(r, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+        if (r->user.via_cookie && !origin_matches(r)) {
+            reply_problem(r, 403, "cross-site request refused: Origin must match the host");
+            return true;
+        }
+        if ((has_body || r->user.via_cookie) && !media_type_is(ctype, want)) {
+            reply_problem(r, 415, "Content-Type must be %s", want);
+            return true;
+        }
+    }
+    return false;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_size, void **con_cls)
+{
+    (void)cls, (void)version;
+    struct req *r = *con_cls;
+    if (!r) {
+        r = xcalloc(1, sizeof(*r));
+        *con_cls = r;
+        atomic_fetch_add(&inflight, 1);
+        r->conn = conn;
+        r->method = method;
+        r->url = url;
+        r->started_ms = now_ms();
+        client_ip(conn, r->client_ip, sizeof(r->client_ip));
+        if (precheck(r, url))
+            return send_reply(r);
+        return MHD_YES;
+    }
+    if (r->resp) /* answered early (413 while reading): drop the rest of the body */
+        return (*upload_size = 0), MHD_YES;
+    if (*upload_size) {
+        if (buf_append(&r->body, upload_data, *upload_size)) {
+            *upload_size = 0;
+            reply_problem(r, 413, "the body is larger than %zu bytes", r->body.max);
+            return send_reply(r);
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    r->route->handler(r);
+    return send_reply(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls, (void)conn;
+    struct req *r = *con_cls;
+    if (!r)
+        return;
+    double ms = now_ms() - r->started_ms;
+    unsigned status = r->status ? r->status : 499;
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !r->status)
+        status = 499; /* the client went away before a reply */
+    log_info("%s %s %u %.2fms", r->method, r->url, status, ms);
+    metrics_record(r->route ? r->route_index : routes_count, status, ms);
+    req_free(r);
+    *con_cls = NULL;
+    atomic_fetch_sub(&inflight, 1);
+}
+
+static void on_mhd_error(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    msg[strcspn(msg, "\n")] = '\0';
+    log_warn("http: %s", msg);
+}
+
+/* ------------------------------------------------------------ start and stop */
+
+/* Parses "ADDR:PORT" or "[ADDR6]:PORT"; 0 on success. */
+static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+    char host[128];
+    const char *colon = strrchr(s, ':');
+    long port;
+    if (!colon || parse_int_range(colon + 1, 1, 65535, &port))
+        return -1;
+    size_t hl = (size_t)(colon - s);
+    if (hl >= sizeof(host))
+        return -1;
+    memcpy(host, s, hl);
+    host[hl] = '\0';
+    memset(ss, 0, sizeof(*ss));
+    if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+        host[hl - 1] = '\0';
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET6, host + 1, &a->sin6_addr) != 1)
+            return -1;
+        *len = sizeof(*a);
+        return 0;
+    }
+    struct sockaddr_in *a = (struct sockaddr_in *)ss;
+    a->sin_family = AF_INET;
+    a->sin_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
+        return -1;
+    *len = sizeof(*a);
+    return 0;
+}
+
+int http_serve(const struct config *cfg)
+{
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    if (parse_listen(cfg->listen, &ss, &sslen)) {
+        log_error("bad listen address '%s' (want ADDR:PORT, e.g. 127.0.0.1:8080)", cfg->listen);
+        return 1;
+    }
+
+    /* Block the stop signals in every thread; this one waits for them with sigwait. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+                     MHD_USE_ERROR_LOG;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
+        MHD_OPTION_END);
+    if (!d) {
+        log_error("cannot listen on %s: %s", cfg->listen, strerror(errno));
+        return 1;
+    }
+    log_info("listening on http://%s (%d threads, database %s)", cfg->listen, cfg->threads,
+             cfg->db_path);
+
+    int sig = 0;
+    sigwait(&stop, &sig);
+    log_info("received %s: finishing in-flight requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    MHD_socket ls = MHD_quiesce_daemon(d);
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
+    for (int i = 0; i < 1000 && atomic_load(&inflight) > 0; i++)
+        usleep(10 * 1000);
+    MHD_stop_daemon(d);
+    log_info("stopped");
+    return 0;
+}
