@@ -22,6 +22,8 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 PORT    ?= 8080
 DB      ?= kizuna.db
+ADMIN_EMAIL    ?= admin@example.com
+ADMIN_PASSWORD ?= kizuna-admin
 
 .PHONY: all deps test-deps run test unit api-test bench clean
 all: deps build/kizuna
@@ -32,38 +34,50 @@ test-deps:
 	@scripts/deps.sh test
 
 build/kizuna: $(OBJS)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 build/obj/%.o: %.c $(wildcard src/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DKZ_VERSION='"$(VERSION)"' -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -DKZ_VERSION='"$(VERSION)"' -c -o $@ $<
 build/obj/migrations.o: $(GEN)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@$(CC) $(CFLAGS) -c -o $@ $<
 
 build/test/kizuna: $(TOBJS)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@ (sanitized)"
+	@$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 build/test/obj/%.o: %.c $(wildcard src/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -O1 $(SAN) -DKZ_VERSION='"$(VERSION)"' -c -o $@ $<
+	@echo "  CC      $< (sanitized)"
+	@$(CC) $(CFLAGS) -O1 $(SAN) -DKZ_VERSION='"$(VERSION)"' -c -o $@ $<
 build/test/obj/migrations.o: $(GEN)
-	$(CC) $(CFLAGS) $(SAN) -c -o $@ $<
+	@$(CC) $(CFLAGS) $(SAN) -c -o $@ $<
 
 # Migrations are compiled into the binary: one C string per numbered file.
 $(GEN): $(MIGS) scripts/embed-migrations.sh
 	@mkdir -p $(dir $@)
-	scripts/embed-migrations.sh $(MIGS) > $@
+	@scripts/embed-migrations.sh $(MIGS) > $@
 
 build/test/unit/%: tests/unit/%.c $(TLIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -O1 $(SAN) -Itests -o $@ $< $(TLIB) $(LDLIBS) -lcriterion
+	@echo "  CC      $< (unit test)"
+	@$(CC) $(CFLAGS) -O1 $(SAN) -Itests -o $@ $< $(TLIB) $(LDLIBS) -lcriterion
 
 build/bench/%: bench/%.c $(filter-out build/obj/src/main.o,$(OBJS))
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+# The demo database is made once; delete $(DB) to start again.
 run: all
-	@test -f $(DB) || build/kizuna demo --db $(DB)
-	build/kizuna serve --db $(DB) --listen 127.0.0.1:$(PORT)
+	@export KIZUNA_ADMIN_EMAIL='$(ADMIN_EMAIL)' KIZUNA_ADMIN_PASSWORD='$(ADMIN_PASSWORD)'; \
+	test -f $(DB) || build/kizuna demo --db $(DB) || exit 1; \
+	echo; \
+	echo "  Kizuna is starting on http://127.0.0.1:$(PORT)"; \
+	echo "  log in as $(ADMIN_EMAIL) / $(ADMIN_PASSWORD)  (demo CSMs and viewer: password kizuna-demo)"; \
+	echo "  API: POST /api/v1/session, then see docs/openapi.yaml. Stop with Ctrl-C."; \
+	echo; \
+	exec build/kizuna serve --db $(DB) --listen 127.0.0.1:$(PORT)
 
 test: test-deps build/kizuna build/test/kizuna $(UNITS)
 	@scripts/run-tests.sh $(UNITS)

@@ -6,6 +6,7 @@
  * cannot be used (no header, a bad header, malformed quoting, too many rows).
  */
 #include "api/api.h"
+#include "api/fields.h"
 #include "importer/accounts_csv.h"
 
 /* The report as JSON (a new reference for the caller). */

@@ -231,18 +231,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return send_reply(r);
         return MHD_YES;
     }
-    if (r->resp) /* answered early (413 while reading): drop the rest of the body */
-        return (*upload_size = 0), MHD_YES;
     if (*upload_size) {
-        if (buf_append(&r->body, upload_data, *upload_size)) {
-            *upload_size = 0;
-            reply_problem(r, 413, "the body is larger than %zu bytes", r->body.max);
-            return send_reply(r);
+        /* Past the cap (a chunked body has no Content-Length to refuse up front), the rest
+         * is discarded as it arrives: libmicrohttpd cannot queue a reply mid-upload. */
+        if (!r->body_too_big && buf_append(&r->body, upload_data, *upload_size)) {
+            r->body_too_big = true;
+            buf_free(&r->body);
         }
         *upload_size = 0;
         return MHD_YES;
     }
-    r->route->handler(r);
+    if (r->body_too_big)
+        reply_problem(r, 413, "the body is larger than %zu bytes", r->body.max);
+    else
+        r->route->handler(r);
     return send_reply(r);
 }
 
@@ -331,13 +333,13 @@ int http_serve(const struct config *cfg)
         flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, NULL,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
         MHD_OPTION_END);
     if (!d) {
         log_error("cannot listen on %s: %s", cfg->listen, strerror(errno));

@@ -174,7 +174,7 @@ export class Server {
     const s = await this.login(ADMIN_EMAIL, ADMIN_PASSWORD);
     assert.equal(s.status, 200, `admin login: ${s.res.text}`);
     const t = await this.createTokenWithCookie(s.cookie, 'test-admin');
-    this.admin = { id: s.user.id, email: ADMIN_EMAIL, role: 'admin', token: t.token, cookie: s.cookie };
+    this.admin = { id: s.user.id, email: ADMIN_EMAIL, role: 'admin', token: t.token, tokenId: t.id, cookie: s.cookie };
     return this.admin;
   }
 

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs every test: the Criterion unit test binaries given as arguments, then the API tests
+# (node --test tests/api/) against the sanitized server build/test/kizuna. Prints a final
+# "N passed, N failed" line and exits non-zero if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+passed=0 failed=0
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+for t in "$@"; do
+  echo "== unit: $t"
+  out=$("$t" -j1 2>&1); rc=$?
+  printf '%s\n' "$out" | grep -vE '^\[----\] .*(Passed|passed)' | tail -n 30
+  line=$(printf '%s\n' "$out" | grep -E 'Synthesis: Tested' | tail -n1)
+  if [ -z "$line" ]; then
+    echo "!! $t produced no synthesis (exit $rc)"; failed=$((failed + 1)); continue
+  fi
+  p=$(sed -E 's/.*Passing: ([0-9]+).*/\1/' <<<"$line")
+  f=$(sed -E 's/.*Failing: ([0-9]+).*Crashing: ([0-9]+).*/\1+\2/' <<<"$line")
+  passed=$((passed + p)); failed=$((failed + f))
+  if [ $rc -ne 0 ] && [ "$((f))" -eq 0 ]; then failed=$((failed + 1)); echo "!! $t exited $rc"; fi
+done
+
+if compgen -G "tests/api/*.test.mjs" >/dev/null; then
+  echo "== api: node --test tests/api/"
+  tap=$(mktemp)
+  KIZUNA_BIN=${KIZUNA_BIN:-build/test/kizuna} node --test \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$tap" tests/api/
+  rc=$?
+  p=$(grep -E '^# pass ' "$tap" | awk '{print $3}'); p=${p:-0}
+  f=$(grep -E '^# fail ' "$tap" | awk '{print $3}'); f=${f:-0}
+  rm -f "$tap"
+  passed=$((passed + p)); failed=$((failed + f))
+  if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); echo "!! node --test exited $rc"; fi
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
