@@ -116,10 +116,7 @@ static int account_fields(struct req *r, json_t *body, struct account *a, bool c
 {
     static const char *const known[] = {
         "name", "domain", "external_id", "industry", "employees", "address", "purpose",
-        "challenges", "owner_id", "tier_override", "phase", "custom",
-        /* read-only, ignored so that a client may send an account back */
-        "id", "tier", "plan", "mrr", "arr", "currency", "renewal_date", "subscription_status",
-        "created_at", "updated_at", NULL };
+        "challenges", "owner_id", "tier_override", "phase", "custom", NULL };
     unsigned opt = FIELD_NULLABLE;
     if (fields_known(r, body, known) ||
         field_str(r, body, "name", creating ? FIELD_REQUIRED : 0, 300, &a->name) ||

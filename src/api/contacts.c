@@ -10,11 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const contact_roles[] = { "decision_maker", "champion", "admin", "user", NULL };
+static const char *const contact_roles[] = {"decision_maker", "champion", "admin", "user", NULL};
 
 static const char *const contact_known[] = {
-    "id", "account_id", "name", "email", "title", "role", "phone", "external_user_id", "notes",
-    "created_at", "updated_at", NULL,
+    "name", "email", "title", "role", "phone", "external_user_id", "notes", NULL,
 };
 
 /* A new JSON object for c; the caller owns the reference. */
@@ -86,17 +85,17 @@ int api_contacts_list(struct req *r)
     if (api_account_readable(r, account_id) || api_limit(r, &limit) ||
         api_cursor(r, &has_cursor, &cursor_value, &after_id))
         goto out;
-    int rc = store_contacts_list(store_get(), account_id, has_cursor ? after_id : 0, limit, &v,
-                                 &n);
+    int rc = store_contacts_list(store_get(), account_id, has_cursor ? after_id : 0, limit, &v, &n);
     if (rc) {
         ret = reply_rc(r, rc, "contacts");
         goto out;
     }
-    size_t shown = n > (size_t)limit ? (size_t)limit : n;
+    bool more = n > (size_t)limit; /* the store returns one row past the page */
+    size_t shown = more ? (size_t)limit : n;
     json_t *data = json_array();
     for (size_t i = 0; i < shown; i++)
         json_array_append_new(data, contact_json(&v[i]));
-    char *next = n > shown ? api_cursor_encode(NULL, v[shown - 1].id) : NULL;
+    char *next = more ? api_cursor_encode(NULL, v[shown - 1].id) : NULL;
     ret = reply_list(r, data, next);
     free(next);
 out:
@@ -110,7 +109,7 @@ int api_contacts_create(struct req *r)
 {
     int ret = 0;
     int64_t account_id = req_param_id(r, 0);
-    struct contact c = { 0 };
+    struct contact c = {0};
     json_t *body;
     if (!account_id)
         return reply_problem(r, 404, "account not found");
@@ -138,7 +137,7 @@ int api_contacts_get(struct req *r)
     int ret = 0;
     int64_t account_id = req_param_id(r, 0);
     int64_t id = req_param_id(r, 1);
-    struct contact c = { 0 };
+    struct contact c = {0};
     if (!account_id || !id)
         return reply_problem(r, 404, "contact not found");
     if (api_account_readable(r, account_id))
@@ -161,7 +160,7 @@ int api_contacts_update(struct req *r)
     int ret = 0;
     int64_t account_id = req_param_id(r, 0);
     int64_t id = req_param_id(r, 1);
-    struct contact c = { 0 };
+    struct contact c = {0};
     json_t *body;
     if (!account_id || !id)
         return reply_problem(r, 404, "contact not found");

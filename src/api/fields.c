@@ -17,7 +17,8 @@ int fields_known(struct req *r, json_t *obj, const char *const *known)
         for (const char *const *k = known; *k && !ok; k++)
             ok = strcmp(*k, key) == 0;
         if (!ok) {
-            reply_field_error(r, key, "unknown field '%.100s'", key);
+            reply_field_error(r, key, "'%.100s' is not a field you can set here (unknown or "
+                                      "read-only)", key);
             return -1;
         }
     }

@@ -15,7 +15,8 @@ enum field_flags {
     FIELD_NULLABLE = 1 << 1,
 };
 
-/* Replies 400 naming the first key of obj not in known (a NULL-terminated list). */
+/* Replies 400 naming the first key of obj not in known (a NULL-terminated list of the
+ * writable fields): unknown and read-only fields are refused, never silently ignored. */
 int fields_known(struct req *r, json_t *obj, const char *const *known);
 
 /* A string of 1..maxlen bytes (trimmed strings that are empty are refused). */

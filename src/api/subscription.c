@@ -47,7 +47,7 @@ int api_subscription_put(struct req *r)
 {
     static const char *const known[] = { "plan", "mrr", "currency", "seats", "start_date",
                                          "renewal_date", "auto_renew", "status", "effective_date",
-                                         "account_id", "arr", "updated_at", NULL };
+                                         NULL };
     static const char *const statuses[] = { "trial", "active", "churned", NULL };
     int64_t id = req_param_id(r, 0);
     if (api_account_writable(r, id))

@@ -12,12 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const task_types[] = { "call", "meeting", "email", "review", "other", NULL };
-static const char *const task_statuses[] = { "open", "done", "cancelled", NULL };
+static const char *const task_types[] = {"call", "meeting", "email", "review", "other", NULL};
+static const char *const task_statuses[] = {"open", "done", "cancelled", NULL};
 
 static const char *const task_known[] = {
-    "id", "account_id", "title", "assignee_id", "due_date", "type", "status", "completed_at",
-    "source", "notes", "created_by", "created_at", "updated_at", NULL,
+    "account_id", "title", "assignee_id", "due_date", "type", "status", "source", "notes", NULL,
 };
 
 static bool in_list(const char *s, const char *const *allowed)
@@ -131,7 +130,7 @@ static int task_filter_parse(struct req *r, struct task_filter *f)
 int api_tasks_list(struct req *r)
 {
     int ret = 0;
-    struct task_filter f = { 0 };
+    struct task_filter f = {0};
     char *cursor_value = NULL;
     struct task *v = NULL;
     size_t n = 0;
@@ -151,11 +150,12 @@ int api_tasks_list(struct req *r)
         ret = reply_rc(r, rc, "tasks");
         goto out;
     }
-    size_t shown = n > (size_t)f.limit ? (size_t)f.limit : n;
+    bool more = n > (size_t)f.limit; /* the store returns one row past the page */
+    size_t shown = more ? (size_t)f.limit : n;
     json_t *data = json_array();
     for (size_t i = 0; i < shown; i++)
         json_array_append_new(data, task_json(&v[i]));
-    char *next = n > shown ? api_cursor_encode(v[shown - 1].due_date, v[shown - 1].id) : NULL;
+    char *next = more ? api_cursor_encode(v[shown - 1].due_date, v[shown - 1].id) : NULL;
     ret = reply_list(r, data, next);
     free(next);
 out:
@@ -169,7 +169,7 @@ out:
 int api_tasks_create(struct req *r)
 {
     int ret = 0;
-    struct task t = { 0 };
+    struct task t = {0};
     int64_t owner_id = 0;
     json_t *body = req_json(r);
     if (!body)
@@ -211,7 +211,7 @@ int api_tasks_get(struct req *r)
 {
     int ret = 0;
     int64_t id = req_param_id(r, 0);
-    struct task t = { 0 };
+    struct task t = {0};
     if (!id)
         return reply_problem(r, 404, "task not found");
     int rc = store_task_get(store_get(), id, &t);
@@ -232,7 +232,7 @@ int api_tasks_update(struct req *r)
 {
     int ret = 0;
     int64_t id = req_param_id(r, 0);
-    struct task t = { 0 };
+    struct task t = {0};
     json_t *body, *a;
     if (!id)
         return reply_problem(r, 404, "task not found");
@@ -270,7 +270,7 @@ int api_tasks_delete(struct req *r)
 {
     int ret = 0;
     int64_t id = req_param_id(r, 0);
-    struct task t = { 0 };
+    struct task t = {0};
     if (!id)
         return reply_problem(r, 404, "task not found");
     int rc = store_task_get(store_get(), id, &t);

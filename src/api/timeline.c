@@ -12,12 +12,11 @@
 
 #define TIMELINE_MAX_CONTACTS 100
 
-static const char *const entry_types[] = { "note", "meeting", "call", "email", "ticket",
-                                           "handoff", NULL };
+static const char *const entry_types[] = {"note",   "meeting", "call", "email",
+                                          "ticket", "handoff", NULL};
 
 static const char *const entry_known[] = {
-    "id", "account_id", "type", "author_id", "occurred_at", "summary", "body", "contact_ids",
-    "created_at", "updated_at", NULL,
+    "type", "occurred_at", "summary", "body", "contact_ids", NULL,
 };
 
 static bool in_list(const char *s, const char *const *allowed)
@@ -42,7 +41,8 @@ static json_t *entry_json(const struct timeline_entry *e)
     json_object_set_new(o, "author_id", json_i64_or_null(e->author_id, 0));
     json_object_set_new(o, "occurred_at", json_string(e->occurred_at));
     json_object_set_new(o, "summary", json_str_or_null(e->summary));
-    json_object_set_new(o, "body", json_str_or_null(e->body));
+    /* body is a string in the contract (docs/openapi.yaml): "" when there is none */
+    json_object_set_new(o, "body", json_string(e->body ? e->body : ""));
     json_object_set_new(o, "contact_ids", ids);
     json_object_set_new(o, "created_at", json_string(e->created_at));
     json_object_set_new(o, "updated_at", json_string(e->updated_at));
@@ -58,7 +58,6 @@ static int field_contact_ids(struct req *r, json_t *body, struct timeline_entry 
 {
     json_t *a = json_object_get(body, "contact_ids");
     size_t i;
-    json_t *v;
     if (!a)
         return 0;
     if (json_is_null(a)) {
@@ -76,7 +75,8 @@ static int field_contact_ids(struct req *r, json_t *body, struct timeline_entry 
                           TIMELINE_MAX_CONTACTS);
         return -1;
     }
-    json_array_foreach(a, i, v) {
+    for (i = 0; i < json_array_size(a); i++) {
+        json_t *v = json_array_get(a, i);
         if (!json_is_integer(v) || json_integer_value(v) <= 0) {
             reply_field_error(r, "contact_ids", "contact_ids must be an array of contact ids");
             return -1;
@@ -85,22 +85,20 @@ static int field_contact_ids(struct req *r, json_t *body, struct timeline_entry 
     free(e->contact_ids);
     e->ncontacts = json_array_size(a);
     e->contact_ids = e->ncontacts ? xmalloc(e->ncontacts * sizeof(*e->contact_ids)) : NULL;
-    json_array_foreach(a, i, v)
-        e->contact_ids[i] = json_integer_value(v);
+    for (i = 0; i < e->ncontacts; i++)
+        e->contact_ids[i] = json_integer_value(json_array_get(a, i));
     return 0;
 }
 
 /* Applies the writable fields of body to e (patch semantics; required on create).
  * Returns 0, or -1 after replying 400 naming the field. */
-static int entry_fields(struct req *r, json_t *body, unsigned required,
-                        struct timeline_entry *e)
+static int entry_fields(struct req *r, json_t *body, unsigned required, struct timeline_entry *e)
 {
     if (fields_known(r, body, entry_known) ||
         field_enum(r, body, "type", required, entry_types, &e->type) ||
         field_str(r, body, "summary", required, 1000, &e->summary) ||
         field_str(r, body, "body", FIELD_NULLABLE, 100000, &e->body) ||
-        field_time(r, body, "occurred_at", 0, e->occurred_at) ||
-        field_contact_ids(r, body, e))
+        field_time(r, body, "occurred_at", 0, e->occurred_at) || field_contact_ids(r, body, e))
         return -1;
     return 0;
 }
@@ -110,8 +108,7 @@ static int entry_fields(struct req *r, json_t *body, unsigned required,
 static int reply_entry_rc(struct req *r, int rc, int64_t id)
 {
     if (rc == KZ_EINVAL)
-        return reply_field_error(r, "contact_ids",
-                                 "contact_ids must be contacts of this account");
+        return reply_field_error(r, "contact_ids", "contact_ids must be contacts of this account");
     if (rc == KZ_ENOTFOUND)
         return reply_problem(r, 404, "timeline entry %lld not found", (long long)id);
     return reply_rc(r, rc, "timeline entry");
@@ -122,7 +119,7 @@ int api_timeline_list(struct req *r)
 {
     int ret = 0;
     int64_t account_id = req_param_id(r, 0);
-    struct timeline_filter f = { 0 };
+    struct timeline_filter f = {0};
     char *cursor_value = NULL;
     struct timeline_entry *v = NULL;
     size_t n = 0;
@@ -135,8 +132,9 @@ int api_timeline_list(struct req *r)
     f.account_id = account_id;
     f.type = req_query(r, "type");
     if (f.type && !in_list(f.type, entry_types)) {
-        ret = reply_field_error(r, "type", "type must be one of note, meeting, call, email, "
-                                           "ticket, handoff");
+        ret = reply_field_error(r, "type",
+                                "type must be one of note, meeting, call, email, "
+                                "ticket, handoff");
         goto out;
     }
     if (f.has_cursor) {
@@ -151,12 +149,12 @@ int api_timeline_list(struct req *r)
         ret = reply_rc(r, rc, "timeline");
         goto out;
     }
-    size_t shown = n > (size_t)f.limit ? (size_t)f.limit : n;
+    bool more = n > (size_t)f.limit; /* the store returns one row past the page */
+    size_t shown = more ? (size_t)f.limit : n;
     json_t *data = json_array();
     for (size_t i = 0; i < shown; i++)
         json_array_append_new(data, entry_json(&v[i]));
-    char *next = n > shown ? api_cursor_encode(v[shown - 1].occurred_at, v[shown - 1].id)
-                           : NULL;
+    char *next = more ? api_cursor_encode(v[shown - 1].occurred_at, v[shown - 1].id) : NULL;
     ret = reply_list(r, data, next);
     free(next);
 out:
@@ -170,7 +168,7 @@ int api_timeline_create(struct req *r)
 {
     int ret = 0;
     int64_t account_id = req_param_id(r, 0);
-    struct timeline_entry e = { 0 };
+    struct timeline_entry e = {0};
     json_t *body;
     if (!account_id)
         return reply_problem(r, 404, "account not found");
@@ -199,7 +197,7 @@ int api_timeline_get(struct req *r)
     int ret = 0;
     int64_t account_id = req_param_id(r, 0);
     int64_t id = req_param_id(r, 1);
-    struct timeline_entry e = { 0 };
+    struct timeline_entry e = {0};
     if (!account_id || !id)
         return reply_problem(r, 404, "timeline entry not found");
     if (api_account_readable(r, account_id))
@@ -222,7 +220,7 @@ int api_timeline_update(struct req *r)
     int ret = 0;
     int64_t account_id = req_param_id(r, 0);
     int64_t id = req_param_id(r, 1);
-    struct timeline_entry e = { 0 };
+    struct timeline_entry e = {0};
     json_t *body;
     if (!account_id || !id)
         return reply_problem(r, 404, "timeline entry not found");

@@ -40,8 +40,7 @@ static bool email_ok(const char *e)
 /* Validates the user fields present in body into u; creating requires them all. */
 static int user_fields(struct req *r, json_t *body, struct user *u, bool creating)
 {
-    static const char *const known[] = { "email", "name", "role", "password", "disabled", "id",
-                                         "created_at", "updated_at", NULL };
+    static const char *const known[] = { "email", "name", "role", "password", "disabled", NULL };
     static const char *const roles[] = { "admin", "csm", "viewer", NULL };
     unsigned req = creating ? FIELD_REQUIRED : 0;
     char *role = xstrdup(role_name(u->role)), *password = NULL;

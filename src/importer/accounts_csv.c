@@ -12,6 +12,12 @@
  * account with that id has neither either (so an export re-imported into its own database
  * never duplicates accounts that have no keys, and an id from elsewhere never overwrites).
  * A leading ' that the export put before = + - @ (formula-injection guard) is removed.
+ *
+ * Other rules: cells are trimmed (also of U+3000); a column with an empty header is ignored;
+ * an account found by domain while the row's external_id is unknown is matched only when it
+ * has no external_id yet (and then gets this one); the subscription columns include
+ * auto_renew, and an empty renewal_date or auto_renew keeps the current value. A file-level
+ * problem (header, malformed quoting, more than IMPORT_MAX_ROWS rows) rolls back everything.
  */
 #include "importer/accounts_csv.h"
 
@@ -504,6 +510,20 @@ static void set_str(char **field, const char *v, bool *changed)
     *changed = true;
 }
 
+/* Whether a stored custom value reads as cell text v: a string equal to it, or another JSON
+ * value whose compact text is v (as the export writes it), which is then kept as it is. */
+static bool custom_same(json_t *old, const char *v)
+{
+    if (!old)
+        return false;
+    if (json_is_string(old))
+        return strcmp(json_string_value(old), v) == 0;
+    char *text = json_dumps(old, JSON_COMPACT | JSON_ENCODE_ANY);
+    bool same = text && strcmp(text, v) == 0;
+    free(text);
+    return same;
+}
+
 /* Merges the row's custom columns (non-empty cells, as strings) into a->custom. */
 static void merge_custom(struct importer *imp, struct account *a, bool *changed)
 {
@@ -517,7 +537,7 @@ static void merge_custom(struct importer *imp, struct account *a, bool *changed)
         if (imp->cols[i].kind != COL_CUSTOM || !imp->cells[i].v[0])
             continue;
         json_t *old = json_object_get(obj, imp->cols[i].name);
-        if (json_is_string(old) && strcmp(json_string_value(old), imp->cells[i].v) == 0)
+        if (custom_same(old, imp->cells[i].v))
             continue;
         json_object_set_new(obj, imp->cols[i].name, json_string(imp->cells[i].v));
         any = true;
@@ -680,13 +700,17 @@ static bool row_blank(struct importer *imp)
     return true;
 }
 
+/* Reads one data row: validates it, then writes it inside its own savepoint. A bad row is
+ * counted as failed (its errors are in the report); a database failure stops the import. */
 static void process_row(struct importer *imp)
 {
     struct import_report *rep = imp->rep;
     struct row w;
+    bool created = false;
+    int rc = KZ_OK;
+
     memset(&w, 0, sizeof(w));
     w.line = imp->row_line;
-
     if (++rep->rows > IMPORT_MAX_ROWS) {
         fatal(imp, w.line, NULL, "more than %d rows", IMPORT_MAX_ROWS);
         return;
@@ -694,20 +718,14 @@ static void process_row(struct importer *imp)
     if (imp->ncells > imp->ncols) {
         row_error(imp, &w, NULL, "the row has %zu cells but the header has %zu columns",
                   imp->ncells, imp->ncols);
-        rep->failed++;
-        return;
+        goto out;
     }
-    int rc = validate_row(imp, &w);
-    if (rc)
-        goto fail;
-    if (w.bad) {
-        rep->failed++;
-        return;
-    }
+    rc = validate_row(imp, &w);
+    if (rc || w.bad)
+        goto out;
     rc = store_begin(imp->st);
     if (rc)
-        goto fail;
-    bool created = false;
+        goto out;
     rc = write_row(imp, &w, &created);
     if (rc == KZ_OK)
         rc = store_commit(imp->st);
@@ -718,16 +736,15 @@ static void process_row(struct importer *imp)
             rep->created++;
         else
             rep->updated++;
-        return;
     }
-    if (w.bad) {          /* refused by the store for this row's data */
+out:
+    if (w.bad) {
         rep->failed++;
-        return;
+    } else if (rc) {
+        log_error("import: database failure at line %ld: %s", w.line, kz_strerror(rc));
+        imp->rc = rc;
+        imp->stop = true;
     }
-fail:
-    log_error("import: database failure at line %ld: %s", w.line, kz_strerror(rc));
-    imp->rc = rc;
-    imp->stop = true;
 }
 
 /* libcsv's row callback. */

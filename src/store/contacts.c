@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CONTACT_COLS                                                                          \
-    "id, account_id, name, email, title, role, phone, external_user_id, notes, created_at, "  \
+#define CONTACT_COLS                                                                               \
+    "id, account_id, name, email, title, role, phone, external_user_id, notes, created_at, "       \
     "updated_at"
 
 void contact_cleanup(struct contact *c)

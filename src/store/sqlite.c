@@ -188,7 +188,8 @@ int db_rc(struct store *st, int rc)
     case SQLITE_ROW:
         return KZ_OK;
     case SQLITE_CONSTRAINT:
-        return KZ_ECONFLICT;
+        /* a reference to a row that is gone is bad input; anything else is a conflict */
+        return rc == SQLITE_CONSTRAINT_FOREIGNKEY ? KZ_EINVAL : KZ_ECONFLICT;
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
         return KZ_EBUSY;

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TASK_COLS                                                                             \
-    "id, account_id, title, assignee_id, due_date, type, status, completed_at, source, "      \
+#define TASK_COLS                                                                                  \
+    "id, account_id, title, assignee_id, due_date, type, status, completed_at, source, "           \
     "notes, created_by, created_at, updated_at"
 
 void task_cleanup(struct task *t)
@@ -188,8 +188,7 @@ int store_task_delete(struct store *st, int64_t id)
  * due date), at most f->limit + 1 of them. *out is a heap array of *n tasks that the caller
  * frees with tasks_free(*out, *n); on error *out is NULL and *n 0.
  */
-int store_tasks_list(struct store *st, const struct task_filter *f, struct task **out,
-                     size_t *n)
+int store_tasks_list(struct store *st, const struct task_filter *f, struct task **out, size_t *n)
 {
     int rc = KZ_OK;
     size_t cap = f->limit > 0 ? (size_t)f->limit + 1 : 1;
@@ -215,8 +214,9 @@ int store_tasks_list(struct store *st, const struct task_filter *f, struct task 
     if (f->due_before)
         buf_printf(&sql, "%s", " AND due_date < ?");
     if (f->has_cursor && f->cursor_due)
-        buf_printf(&sql, "%s", " AND (due_date > ? OR (due_date = ? AND id > ?)"
-                               " OR due_date IS NULL)");
+        buf_printf(&sql, "%s",
+                   " AND (due_date > ? OR (due_date = ? AND id > ?)"
+                   " OR due_date IS NULL)");
     else if (f->has_cursor)
         buf_printf(&sql, "%s", " AND due_date IS NULL AND id > ?");
     buf_printf(&sql, "%s", " ORDER BY due_date IS NULL, due_date, id LIMIT ?");

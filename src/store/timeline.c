@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ENTRY_COLS                                                                            \
+#define ENTRY_COLS                                                                                 \
     "id, account_id, type, author_id, occurred_at, summary, body, created_at, updated_at"
 
 void timeline_entry_cleanup(struct timeline_entry *e)
@@ -84,15 +84,21 @@ out:
     return rc;
 }
 
-/* Removes repeated ids from e->contact_ids in place, keeping the first occurrence. */
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sorts e->contact_ids ascending (the order reads return) and drops repeated ids. */
 static void entry_dedup_contacts(struct timeline_entry *e)
 {
     size_t k = 0;
+    if (e->ncontacts == 0)
+        return;
+    qsort(e->contact_ids, e->ncontacts, sizeof(*e->contact_ids), cmp_i64);
     for (size_t i = 0; i < e->ncontacts; i++) {
-        bool seen = false;
-        for (size_t j = 0; j < k && !seen; j++)
-            seen = e->contact_ids[j] == e->contact_ids[i];
-        if (!seen)
+        if (k == 0 || e->contact_ids[k - 1] != e->contact_ids[i])
             e->contact_ids[k++] = e->contact_ids[i];
     }
     e->ncontacts = k;
@@ -145,8 +151,7 @@ out:
  * struct; the caller frees it with timeline_entry_cleanup). KZ_ENOTFOUND when no such entry
  * belongs to that account.
  */
-int store_timeline_get(struct store *st, int64_t account_id, int64_t id,
-                       struct timeline_entry *out)
+int store_timeline_get(struct store *st, int64_t account_id, int64_t id, struct timeline_entry *out)
 {
     int rc;
     sqlite3_stmt *s = db_prepare(st, "SELECT " ENTRY_COLS " FROM timeline_entries"
@@ -173,8 +178,9 @@ int store_timeline_get(struct store *st, int64_t account_id, int64_t id,
 
 /*
  * Inserts e and its participant links in one transaction. An empty e->occurred_at means
- * now. On success e->id, the times, and e->contact_ids (duplicates removed) are set; e stays
- * owned by the caller. KZ_EINVAL when a contact id is not a contact of e->account_id.
+ * now. On success e->id and the times are set, and e->contact_ids is sorted with duplicates
+ * removed; e stays owned by the caller. KZ_EINVAL when a contact id is not a contact of
+ * e->account_id (nothing is written then).
  */
 int store_timeline_create(struct store *st, struct timeline_entry *e)
 {

@@ -285,10 +285,13 @@ export class Server {
     assertNoSanitizerReport(this.stderrText, `server stderr (port ${this.port})`);
   }
 
-  /** SIGTERM, then asserts exit code 0 and no sanitizer report. */
-  async stop({ timeout = STOP_TIMEOUT_MS } = {}) {
+  /**
+   * SIGTERM (signal: null to send nothing, e.g. when the test already signalled), waits for
+   * the exit, then asserts exit code 0 and no sanitizer report.
+   */
+  async stop({ timeout = STOP_TIMEOUT_MS, signal = 'SIGTERM' } = {}) {
     if (!this.exit) {
-      this.proc.kill('SIGTERM');
+      if (signal) this.proc.kill(signal);
       const t = setTimeout(() => this.proc.kill('SIGKILL'), timeout);
       await this.exited;
       clearTimeout(t);

@@ -32,7 +32,8 @@ static int64_t insert_row(const char *sql, const char *text)
 static int64_t add_account(const char *name)
 {
     return insert_row("INSERT INTO accounts (name, created_at, updated_at)"
-                      " VALUES (?, '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z')", name);
+                      " VALUES (?, '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z')",
+                      name);
 }
 
 static int64_t add_user(const char *email)
@@ -59,7 +60,7 @@ static void teardown(void)
 {
     char f[300];
     store_shutdown();
-    const char *suffixes[] = { "", "-wal", "-shm" };
+    const char *suffixes[] = {"", "-wal", "-shm"};
     for (size_t i = 0; i < 3; i++) {
         snprintf(f, sizeof(f), "%s%s", path, suffixes[i]);
         unlink(f);
@@ -73,7 +74,7 @@ TestSuite(store_records, .init = setup, .fini = teardown);
 
 static int64_t make_contact(int64_t account_id, const char *name)
 {
-    struct contact c = { 0 };
+    struct contact c = {0};
     c.account_id = account_id;
     c.name = strdup(name);
     cr_assert_eq(store_contact_create(st, &c), KZ_OK);
@@ -84,7 +85,7 @@ static int64_t make_contact(int64_t account_id, const char *name)
 
 Test(store_records, contact_create_get_defaults)
 {
-    struct contact c = { 0 }, g = { 0 };
+    struct contact c = {0}, g = {0};
     c.account_id = acct1;
     c.name = strdup("Hanako Sato");
     c.email = strdup("hanako@acme.example");
@@ -116,11 +117,11 @@ Test(store_records, contact_create_get_defaults)
 Test(store_records, contact_scoped_by_account)
 {
     int64_t id = make_contact(acct1, "Taro");
-    struct contact g = { 0 };
+    struct contact g = {0};
     cr_assert_eq(store_contact_get(st, acct2, id, &g), KZ_ENOTFOUND);
     cr_assert_null(g.name);
 
-    struct contact u = { 0 };
+    struct contact u = {0};
     u.id = id;
     u.account_id = acct2;
     u.name = strdup("Hijacked");
@@ -135,7 +136,7 @@ Test(store_records, contact_scoped_by_account)
 
 Test(store_records, contact_update_and_delete)
 {
-    struct contact c = { 0 }, g = { 0 };
+    struct contact c = {0}, g = {0};
     c.account_id = acct1;
     c.name = strdup("Jiro");
     c.email = strdup("jiro@acme.example");
@@ -167,7 +168,7 @@ Test(store_records, contact_update_and_delete)
 
 Test(store_records, contact_create_missing_account_fails)
 {
-    struct contact c = { 0 };
+    struct contact c = {0};
     c.account_id = 9999;
     c.name = strdup("Nobody");
     cr_assert_neq(store_contact_create(st, &c), KZ_OK);
@@ -213,10 +214,9 @@ Test(store_records, contacts_list_paginates_by_id)
 
 /* ------------------------------------------------------------ timeline */
 
-static int64_t make_entry(int64_t account_id, const char *type, const char *at,
-                          const char *summary)
+static int64_t make_entry(int64_t account_id, const char *type, const char *at, const char *summary)
 {
-    struct timeline_entry e = { 0 };
+    struct timeline_entry e = {0};
     e.account_id = account_id;
     e.type = strdup(type);
     e.summary = strdup(summary);
@@ -230,7 +230,7 @@ static int64_t make_entry(int64_t account_id, const char *type, const char *at,
 Test(store_records, timeline_create_get_contacts_round_trip)
 {
     int64_t c1 = make_contact(acct1, "A"), c2 = make_contact(acct1, "B");
-    struct timeline_entry e = { 0 }, g = { 0 };
+    struct timeline_entry e = {0}, g = {0};
     e.account_id = acct1;
     e.type = strdup("meeting");
     e.author_id = user1;
@@ -244,6 +244,8 @@ Test(store_records, timeline_create_get_contacts_round_trip)
     cr_assert_eq(store_timeline_create(st, &e), KZ_OK);
     cr_assert_gt(e.id, 0);
     cr_assert_eq(e.ncontacts, 2);
+    cr_assert_eq(e.contact_ids[0], c1); /* sorted, as reads return them */
+    cr_assert_eq(e.contact_ids[1], c2);
     cr_assert_eq(strlen(e.occurred_at), 20); /* defaulted to now */
     cr_assert_str_eq(e.occurred_at, e.created_at);
 
@@ -264,7 +266,7 @@ Test(store_records, timeline_create_get_contacts_round_trip)
 
 Test(store_records, timeline_no_body_no_contacts)
 {
-    struct timeline_entry e = { 0 }, g = { 0 };
+    struct timeline_entry e = {0}, g = {0};
     e.account_id = acct1;
     e.type = strdup("note");
     e.summary = strdup("Quick note");
@@ -284,7 +286,7 @@ Test(store_records, timeline_rejects_foreign_contact)
 {
     int64_t mine = make_contact(acct1, "Mine");
     int64_t theirs = make_contact(acct2, "Theirs");
-    struct timeline_entry e = { 0 };
+    struct timeline_entry e = {0};
     struct timeline_entry *v;
     size_t n;
     e.account_id = acct1;
@@ -299,14 +301,14 @@ Test(store_records, timeline_rejects_foreign_contact)
     timeline_entry_cleanup(&e);
 
     /* nothing of the failed create was kept */
-    struct timeline_filter f = { .account_id = acct1, .limit = 10 };
+    struct timeline_filter f = {.account_id = acct1, .limit = 10};
     cr_assert_eq(store_timeline_list(st, &f, &v, &n), KZ_OK);
     cr_assert_eq(n, 0);
     timeline_entries_free(v, n);
     cr_assert_eq(st->depth, 0);
 
     /* an update naming a foreign contact changes nothing */
-    struct timeline_entry u = { 0 }, g = { 0 };
+    struct timeline_entry u = {0}, g = {0};
     u.account_id = acct1;
     u.type = strdup("call");
     u.summary = strdup("Call");
@@ -329,7 +331,7 @@ Test(store_records, timeline_rejects_foreign_contact)
 Test(store_records, timeline_update_replaces_contacts)
 {
     int64_t c1 = make_contact(acct1, "A"), c2 = make_contact(acct1, "B");
-    struct timeline_entry e = { 0 }, g = { 0 };
+    struct timeline_entry e = {0}, g = {0};
     e.account_id = acct1;
     e.type = strdup("email");
     e.summary = strdup("Sent the proposal");
@@ -379,9 +381,9 @@ Test(store_records, timeline_list_newest_first_with_cursor)
     int64_t feb_a = make_entry(acct1, "note", "2024-02-01T00:00:00Z", "feb a");
     int64_t feb_b = make_entry(acct1, "meeting", "2024-02-01T00:00:00Z", "feb b");
     make_entry(acct2, "note", "2024-04-01T00:00:00Z", "other account");
-    int64_t want[] = { mar, feb_b, feb_a, jan }; /* same time: higher id first */
+    int64_t want[] = {mar, feb_b, feb_a, jan}; /* same time: higher id first */
 
-    struct timeline_filter f = { .account_id = acct1, .limit = 2 };
+    struct timeline_filter f = {.account_id = acct1, .limit = 2};
     struct timeline_entry *v;
     size_t n, seen = 0;
     for (int page = 0; page < 3; page++) {
@@ -404,7 +406,7 @@ Test(store_records, timeline_list_newest_first_with_cursor)
     }
     cr_assert_eq(seen, 4);
 
-    struct timeline_filter tf = { .account_id = acct1, .type = "note", .limit = 10 };
+    struct timeline_filter tf = {.account_id = acct1, .type = "note", .limit = 10};
     cr_assert_eq(store_timeline_list(st, &tf, &v, &n), KZ_OK);
     cr_assert_eq(n, 2);
     cr_assert_eq(v[0].id, feb_a);
@@ -429,16 +431,16 @@ Test(store_records, timeline_create_inside_outer_transaction_rolls_back)
     cr_assert_eq(st->depth, 1);
     store_rollback(st);
     cr_assert_eq(st->depth, 0);
-    struct timeline_entry g = { 0 };
+    struct timeline_entry g = {0};
     cr_assert_eq(store_timeline_get(st, acct1, id, &g), KZ_ENOTFOUND);
 }
 
 /* ------------------------------------------------------------ tasks */
 
-static int64_t make_task(int64_t account_id, const char *title, const char *due,
-                         int64_t assignee, const char *type, const char *status)
+static int64_t make_task(int64_t account_id, const char *title, const char *due, int64_t assignee,
+                         const char *type, const char *status)
 {
-    struct task t = { 0 };
+    struct task t = {0};
     t.account_id = account_id;
     t.title = strdup(title);
     t.due_date = due ? strdup(due) : NULL;
@@ -453,7 +455,7 @@ static int64_t make_task(int64_t account_id, const char *title, const char *due,
 
 Test(store_records, task_create_defaults_and_get)
 {
-    struct task t = { 0 }, g = { 0 };
+    struct task t = {0}, g = {0};
     t.account_id = acct1;
     t.title = strdup("Call the champion");
     t.assignee_id = user1;
@@ -487,7 +489,7 @@ Test(store_records, task_create_defaults_and_get)
 
 Test(store_records, task_completed_at_follows_status)
 {
-    struct task t = { 0 }, g = { 0 };
+    struct task t = {0}, g = {0};
     t.account_id = acct1;
     t.title = strdup("Already done");
     t.status = strdup("done");
@@ -533,7 +535,7 @@ Test(store_records, task_completed_at_follows_status)
 Test(store_records, task_update_and_delete)
 {
     int64_t id = make_task(acct1, "Review usage", NULL, user1, "review", NULL);
-    struct task t = { 0 };
+    struct task t = {0};
     cr_assert_eq(store_task_get(st, id, &t), KZ_OK);
     free(t.title);
     t.title = strdup("Review usage with the team");
@@ -565,10 +567,10 @@ Test(store_records, tasks_list_by_due_date_nulls_last_with_cursor)
     int64_t none2 = make_task(acct2, "none2", NULL, user2, NULL, NULL);
     int64_t mar = make_task(acct2, "mar", "2024-03-01", user2, NULL, NULL);
     int64_t mar2 = make_task(acct1, "mar2", "2024-03-01", 0, NULL, NULL);
-    int64_t want[] = { jan, mar, mar2, may, none1, none2 };
+    int64_t want[] = {jan, mar, mar2, may, none1, none2};
 
     for (int limit = 1; limit <= 4; limit++) {
-        struct task_filter f = { .limit = limit };
+        struct task_filter f = {.limit = limit};
         char cursor_due[11] = "";
         size_t seen = 0;
         for (int page = 0; page < 10; page++) {
@@ -620,46 +622,49 @@ Test(store_records, tasks_list_filters)
     int64_t d = make_task(acct2, "d", "2024-03-10", 0, "meeting", NULL);
     int64_t ids[10];
 
-    struct task_filter f = { .assignee_id = user1, .limit = 50 };
+    struct task_filter f = {.assignee_id = user1, .limit = 50};
     cr_assert_eq(list_ids(&f, ids, 10), 2);
     cr_assert_eq(ids[0], a);
     cr_assert_eq(ids[1], c);
 
-    f = (struct task_filter){ .assignee_id = -1, .limit = 50 };
+    f = (struct task_filter){.assignee_id = -1, .limit = 50};
     cr_assert_eq(list_ids(&f, ids, 10), 1);
     cr_assert_eq(ids[0], d);
 
-    f = (struct task_filter){ .account_id = acct2, .limit = 50 };
+    f = (struct task_filter){.account_id = acct2, .limit = 50};
     cr_assert_eq(list_ids(&f, ids, 10), 2);
     cr_assert_eq(ids[0], d);
     cr_assert_eq(ids[1], c);
 
-    f = (struct task_filter){ .status = "open", .limit = 50 };
+    f = (struct task_filter){.status = "open", .limit = 50};
     cr_assert_eq(list_ids(&f, ids, 10), 2);
     cr_assert_eq(ids[0], a);
     cr_assert_eq(ids[1], d);
 
-    f = (struct task_filter){ .type = "call", .limit = 50 };
+    f = (struct task_filter){.type = "call", .limit = 50};
     cr_assert_eq(list_ids(&f, ids, 10), 2);
     cr_assert_eq(ids[0], a);
     cr_assert_eq(ids[1], c);
 
     /* due_before is exclusive and leaves out undated tasks */
-    f = (struct task_filter){ .due_before = "2024-02-10", .limit = 50 };
+    f = (struct task_filter){.due_before = "2024-02-10", .limit = 50};
     cr_assert_eq(list_ids(&f, ids, 10), 1);
     cr_assert_eq(ids[0], a);
-    f = (struct task_filter){ .due_before = "2024-12-31", .limit = 50 };
+    f = (struct task_filter){.due_before = "2024-12-31", .limit = 50};
     cr_assert_eq(list_ids(&f, ids, 10), 3);
     cr_assert_eq(ids[2], d);
 
     /* filters combine */
-    f = (struct task_filter){ .assignee_id = user1, .status = "cancelled", .account_id = acct2,
-                              .type = "call", .limit = 50 };
+    f = (struct task_filter){.assignee_id = user1,
+                             .status = "cancelled",
+                             .account_id = acct2,
+                             .type = "call",
+                             .limit = 50};
     cr_assert_eq(list_ids(&f, ids, 10), 1);
     cr_assert_eq(ids[0], c);
-    f = (struct task_filter){ .assignee_id = user2, .status = "open", .limit = 50 };
+    f = (struct task_filter){.assignee_id = user2, .status = "open", .limit = 50};
     cr_assert_eq(list_ids(&f, ids, 10), 0);
-    f = (struct task_filter){ .status = "done", .limit = 50 };
+    f = (struct task_filter){.status = "done", .limit = 50};
     cr_assert_eq(list_ids(&f, ids, 10), 1);
     cr_assert_eq(ids[0], b);
 }

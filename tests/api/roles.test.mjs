@@ -1,0 +1,385 @@
+// The role matrix: every mutating route in src/http/routes.c × every kind of caller.
+//
+// Callers: anonymous; viewer; a csm on an account it owns; the same csm on another CSM's
+// account; the csm on an unassigned account; an admin (on another CSM's account).
+// Expected: anonymous 401; viewer 403; csm 2xx on own and unassigned, 403 on another's;
+// admin 2xx. Admin-only routes: 403 for viewer and csm. Every case gets fresh fixtures (made by
+// the admin), and a refused request must leave them unchanged.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { ROOT, assertProblem, assertStatus, startServer } from './lib.mjs';
+
+const srv = await startServer();
+after(() => srv.cleanup());
+const admin = () => srv.as(srv.admin);
+const csm = await srv.createUser('csm');
+const csm2 = await srv.createUser('csm');
+const viewer = await srv.createUser('viewer');
+const ownToken = async (role) => {
+  const owner = role === 'viewer' ? viewer : role === 'csm' ? csm : srv.admin;
+  const t = await srv.as(owner).post('/api/v1/tokens', { name: 'matrix extra' });
+  assertStatus(t, 201);
+  return t.json;
+};
+
+const SUB = { plan: 'Pro', mrr: 1000, currency: 'USD', start_date: '2024-01-01', status: 'active' };
+const DEFAULT_TIERS = [
+  { currency: 'EUR', high_min_arr: 10000000, low_min_arr: 1000000 },
+  { currency: 'JPY', high_min_arr: 12000000, low_min_arr: 1200000 },
+  { currency: 'USD', high_min_arr: 10000000, low_min_arr: 1000000 },
+];
+
+async function mkAccount(ownerId) {
+  const r = await admin().post('/api/v1/accounts', { name: 'matrix', owner_id: ownerId });
+  assertStatus(r, 201, 'fixture account');
+  return r.json.id;
+}
+async function mk(p, body) {
+  const r = await admin().post(p, body);
+  assertStatus(r, 201, `fixture ${p}`);
+  return r.json.id;
+}
+
+// Each account-scoped route: setup(accountId) → { method, path, body, check? }.
+// check(status) verifies the effect (or its absence) through the admin.
+const ACCOUNT_ROUTES = [
+  {
+    route: 'POST /api/v1/accounts', expect: 201,
+    // Creating an account for an owner: a csm may create its own or unassigned ones only.
+    setup: async (owner) => ({ method: 'POST', path: '/api/v1/accounts', body: { name: `created for ${owner}`, owner_id: owner } }),
+  },
+  {
+    route: 'PATCH /api/v1/accounts/{id}', expect: 200,
+    setup: async (owner) => {
+      const id = await mkAccount(owner);
+      return {
+        method: 'PATCH', path: `/api/v1/accounts/${id}`, body: { industry: 'Changed' },
+        check: async (ok) => assert.equal((await admin().get(`/api/v1/accounts/${id}`)).json.industry, ok ? 'Changed' : null),
+      };
+    },
+  },
+  {
+    route: 'DELETE /api/v1/accounts/{id}', expect: 204,
+    setup: async (owner) => {
+      const id = await mkAccount(owner);
+      return {
+        method: 'DELETE', path: `/api/v1/accounts/${id}`,
+        check: async (ok) => assert.equal((await admin().get(`/api/v1/accounts/${id}`)).status, ok ? 404 : 200),
+      };
+    },
+  },
+  {
+    route: 'POST /api/v1/accounts/{id}/contacts', expect: 201,
+    setup: async (owner) => {
+      const id = await mkAccount(owner);
+      return {
+        method: 'POST', path: `/api/v1/accounts/${id}/contacts`, body: { name: 'New contact' },
+        check: async (ok) => assert.equal((await admin().get(`/api/v1/accounts/${id}/contacts`)).json.data.length, ok ? 1 : 0),
+      };
+    },
+  },
+  {
+    route: 'PATCH /api/v1/accounts/{id}/contacts/{cid}', expect: 200,
+    setup: async (owner) => {
+      const id = await mkAccount(owner);
+      const cid = await mk(`/api/v1/accounts/${id}/contacts`, { name: 'Before' });
+      return {
+        method: 'PATCH', path: `/api/v1/accounts/${id}/contacts/${cid}`, body: { name: 'After' },
+        check: async (ok) => assert.equal((await admin().get(`/api/v1/accounts/${id}/contacts/${cid}`)).json.name, ok ? 'After' : 'Before'),
+      };
+    },
+  },
+  {
+    route: 'DELETE /api/v1/accounts/{id}/contacts/{cid}', expect: 204,
+    setup: async (owner) => {
+      const id = await mkAccount(owner);
+      const cid = await mk(`/api/v1/accounts/${id}/contacts`, { name: 'Doomed' });
+      return {
+        method: 'DELETE', path: `/api/v1/accounts/${id}/contacts/${cid}`,
+        check: async (ok) => assert.equal((await admin().get(`/api/v1/accounts/${id}/contacts/${cid}`)).status, ok ? 404 : 200),
+      };
+    },
+  },
+  {
+    route: 'PUT /api/v1/accounts/{id}/subscription', expect: 200,
+    setup: async (owner) => {
+      const id = await mkAccount(owner);
+      return {
+        method: 'PUT', path: `/api/v1/accounts/${id}/subscription`, body: SUB,
+        check: async (ok) => assert.equal((await admin().get(`/api/v1/accounts/${id}/subscription`)).status, ok ? 200 : 404),
+      };
+    },
+  },
+  {
+    route: 'POST /api/v1/accounts/{id}/timeline', expect: 201,
+    setup: async (owner) => {
+      const id = await mkAccount(owner);
+      return {
+        method: 'POST', path: `/api/v1/accounts/${id}/timeline`, body: { type: 'note', summary: 'hello', occurred_at: '2024-01-01T00:00:00Z' },
+        check: async (ok) => assert.equal((await admin().get(`/api/v1/accounts/${id}/timeline`)).json.data.length, ok ? 1 : 0),
+      };
+    },
+  },
+  {
+    route: 'PATCH /api/v1/accounts/{id}/timeline/{eid}', expect: 200,
+    setup: async (owner) => {
+      const id = await mkAccount(owner);
+      const eid = await mk(`/api/v1/accounts/${id}/timeline`, { type: 'note', summary: 'Before', occurred_at: '2024-01-01T00:00:00Z' });
+      return {
+        method: 'PATCH', path: `/api/v1/accounts/${id}/timeline/${eid}`, body: { summary: 'After' },
+        check: async (ok) => assert.equal((await admin().get(`/api/v1/accounts/${id}/timeline/${eid}`)).json.summary, ok ? 'After' : 'Before'),
+      };
+    },
+  },
+  {
+    route: 'DELETE /api/v1/accounts/{id}/timeline/{eid}', expect: 204,
+    setup: async (owner) => {
+      const id = await mkAccount(owner);
+      const eid = await mk(`/api/v1/accounts/${id}/timeline`, { type: 'note', summary: 'x', occurred_at: '2024-01-01T00:00:00Z' });
+      return {
+        method: 'DELETE', path: `/api/v1/accounts/${id}/timeline/${eid}`,
+        check: async (ok) => assert.equal((await admin().get(`/api/v1/accounts/${id}/timeline/${eid}`)).status, ok ? 404 : 200),
+      };
+    },
+  },
+  {
+    route: 'POST /api/v1/tasks', expect: 201,
+    setup: async (owner) => {
+      const id = await mkAccount(owner);
+      return {
+        method: 'POST', path: '/api/v1/tasks', body: { account_id: id, title: 'New task' },
+        check: async (ok) => assert.equal((await admin().get(`/api/v1/tasks?account_id=${id}`)).json.data.length, ok ? 1 : 0),
+      };
+    },
+  },
+  {
+    route: 'PATCH /api/v1/tasks/{id}', expect: 200,
+    setup: async (owner) => {
+      const id = await mkAccount(owner);
+      const tid = await mk('/api/v1/tasks', { account_id: id, title: 'Before' });
+      return {
+        method: 'PATCH', path: `/api/v1/tasks/${tid}`, body: { title: 'After' },
+        check: async (ok) => assert.equal((await admin().get(`/api/v1/tasks/${tid}`)).json.title, ok ? 'After' : 'Before'),
+      };
+    },
+  },
+  {
+    route: 'DELETE /api/v1/tasks/{id}', expect: 204,
+    setup: async (owner) => {
+      const id = await mkAccount(owner);
+      const tid = await mk('/api/v1/tasks', { account_id: id, title: 'x' });
+      return {
+        method: 'DELETE', path: `/api/v1/tasks/${tid}`,
+        check: async (ok) => assert.equal((await admin().get(`/api/v1/tasks/${tid}`)).status, ok ? 404 : 200),
+      };
+    },
+  },
+];
+
+// Callers of account-scoped routes: who calls, whose account, and the expected outcome.
+const CALLERS = [
+  { name: 'anonymous', who: () => null, owner: () => csm.id, outcome: 401 },
+  { name: 'viewer', who: () => viewer, owner: () => csm.id, outcome: 403 },
+  { name: 'csm on own account', who: () => csm, owner: () => csm.id, outcome: 'ok' },
+  { name: 'csm on another CSM\'s account', who: () => csm, owner: () => csm2.id, outcome: 403 },
+  { name: 'csm on unassigned account', who: () => csm, owner: () => null, outcome: 'ok' },
+  { name: 'admin', who: () => srv.admin, owner: () => csm2.id, outcome: 'ok' },
+];
+
+async function runCase(def, caller) {
+  const c = await def.setup(caller.owner());
+  const r = await srv.as(caller.who()).request(c.method, c.path, c.body === undefined ? {} : { body: c.body });
+  const want = caller.outcome === 'ok' ? def.expect : caller.outcome;
+  if (want >= 400) assertProblem(r, want, undefined, `${def.route} as ${caller.name}`);
+  else assertStatus(r, want, `${def.route} as ${caller.name}`);
+  if (c.check) await c.check(caller.outcome === 'ok');
+}
+
+describe('account-scoped writes', () => {
+  for (const def of ACCOUNT_ROUTES) {
+    for (const caller of CALLERS) {
+      test(`${def.route} as ${caller.name} → ${caller.outcome === 'ok' ? def.expect : caller.outcome}`, () => runCase(def, caller));
+    }
+  }
+});
+
+describe('tasks assigned to the csm on another CSM\'s account', () => {
+  const assigned = async () => {
+    const id = await mkAccount(csm2.id);
+    return mk('/api/v1/tasks', { account_id: id, title: 'Before', assignee_id: csm.id });
+  };
+  test('PATCH /api/v1/tasks/{id} → 200', async () => {
+    const tid = await assigned();
+    assertStatus(await srv.as(csm).patch(`/api/v1/tasks/${tid}`, { status: 'done' }), 200);
+    assert.equal((await admin().get(`/api/v1/tasks/${tid}`)).json.status, 'done');
+  });
+  test('DELETE /api/v1/tasks/{id} → 204', async () => {
+    const tid = await assigned();
+    assertStatus(await srv.as(csm).del(`/api/v1/tasks/${tid}`), 204);
+  });
+  test('but not the other CSM\'s tasks on that account (403)', async () => {
+    const id = await mkAccount(csm2.id);
+    const tid = await mk('/api/v1/tasks', { account_id: id, title: 'theirs', assignee_id: csm2.id });
+    assertProblem(await srv.as(csm).patch(`/api/v1/tasks/${tid}`, { status: 'done' }), 403);
+    assertProblem(await srv.as(csm).del(`/api/v1/tasks/${tid}`), 403);
+  });
+});
+
+describe('moving an account to another owner', () => {
+  test('a csm may not take over another CSM\'s account', async () => {
+    const id = await mkAccount(csm2.id);
+    assertProblem(await srv.as(csm).patch(`/api/v1/accounts/${id}`, { owner_id: csm.id }), 403);
+    assert.equal((await admin().get(`/api/v1/accounts/${id}`)).json.owner_id, csm2.id);
+  });
+  test('a csm may claim an unassigned account', async () => {
+    const id = await mkAccount(null);
+    const r = await srv.as(csm).patch(`/api/v1/accounts/${id}`, { owner_id: csm.id });
+    assertStatus(r, 200);
+    assert.equal(r.json.owner_id, csm.id);
+  });
+});
+
+// Admin-only routes and routes every authenticated user may call.
+const ROLES = [
+  ['anonymous', () => null],
+  ['viewer', () => viewer],
+  ['csm', () => csm],
+  ['admin', () => srv.admin],
+];
+const GLOBAL_ROUTES = [
+  {
+    route: 'POST /api/v1/users', allowed: ['admin'], expect: 201,
+    setup: async () => ({ method: 'POST', path: '/api/v1/users', body: { email: `m${Math.random().toString(36).slice(2)}@example.com`, name: 'M', role: 'viewer', password: 'password-1' } }),
+  },
+  {
+    route: 'PATCH /api/v1/users/{id}', allowed: ['admin'], expect: 200,
+    setup: async () => {
+      const u = await srv.createUser('viewer');
+      return {
+        method: 'PATCH', path: `/api/v1/users/${u.id}`, body: { role: 'admin' },
+        check: async (ok) => assert.equal((await admin().get(`/api/v1/users/${u.id}`)).json.role, ok ? 'admin' : 'viewer'),
+      };
+    },
+  },
+  {
+    route: 'DELETE /api/v1/users/{id}', allowed: ['admin'], expect: 204,
+    setup: async () => {
+      const r = await admin().post('/api/v1/users', { email: `d${Math.random().toString(36).slice(2)}@example.com`, name: 'D', role: 'viewer', password: 'password-1' });
+      return {
+        method: 'DELETE', path: `/api/v1/users/${r.json.id}`,
+        check: async (ok) => assert.equal((await admin().get(`/api/v1/users/${r.json.id}`)).status, ok ? 404 : 200),
+      };
+    },
+  },
+  {
+    route: 'PUT /api/v1/settings/tiers', allowed: ['admin'], expect: 200,
+    setup: async () => ({ method: 'PUT', path: '/api/v1/settings/tiers', body: { thresholds: DEFAULT_TIERS } }),
+  },
+  {
+    route: 'POST /api/v1/import/accounts', allowed: ['admin'], expect: 200,
+    setup: async () => {
+      const ext = `IMP-${Math.random().toString(36).slice(2)}`;
+      return {
+        method: 'POST', path: '/api/v1/import/accounts', body: `external_id,name\n${ext},Imported\n`, contentType: 'text/csv',
+        check: async (ok) => assert.equal((await admin().get(`/api/v1/accounts?external_id=${ext}`)).json.data.length, ok ? 1 : 0),
+      };
+    },
+  },
+  {
+    route: 'POST /api/v1/tokens', allowed: ['viewer', 'csm', 'admin'], expect: 201,
+    setup: async () => ({ method: 'POST', path: '/api/v1/tokens', body: { name: 'matrix' } }),
+  },
+  {
+    route: 'DELETE /api/v1/tokens/{id} (own token)', allowed: ['viewer', 'csm', 'admin'], expect: 204,
+    setup: async (role) => {
+      // A second token of the caller's own (anonymous: the viewer's).
+      const t = await ownToken(role === 'anonymous' ? 'viewer' : role);
+      return {
+        method: 'DELETE', path: `/api/v1/tokens/${t.id}`,
+        check: async (ok) => assert.equal((await srv.as(t.token).get('/api/v1/session')).status, ok ? 401 : 200),
+      };
+    },
+  },
+  {
+    route: 'DELETE /api/v1/tokens/{id} (another user\'s token)', allowed: ['admin'], expect: 204,
+    setup: async () => {
+      const other = await srv.createUser('csm');
+      return {
+        method: 'DELETE', path: `/api/v1/tokens/${other.tokenId}`,
+        check: async (ok) => assert.equal((await srv.as(other).get('/api/v1/session')).status, ok ? 401 : 200),
+      };
+    },
+  },
+  {
+    route: 'DELETE /api/v1/session', allowed: ['viewer', 'csm', 'admin'], expect: 204,
+    // With a throw-away token, in case logging out also ends the token's use.
+    setup: async (role) => ({ method: 'DELETE', path: '/api/v1/session', token: role === 'anonymous' ? null : (await ownToken(role)).token }),
+  },
+];
+
+describe('admin-only and per-user routes', () => {
+  for (const def of GLOBAL_ROUTES) {
+    for (const [role, who] of ROLES) {
+      const want = def.allowed.includes(role) ? def.expect : role === 'anonymous' ? 401 : 403;
+      test(`${def.route} as ${role} → ${want}`, async () => {
+        const c = await def.setup(role);
+        const opts = c.body === undefined ? {} : { body: c.body };
+        if (c.contentType) opts.contentType = c.contentType;
+        const r = await srv.as(c.token !== undefined ? c.token : who()).request(c.method, c.path, opts);
+        if (want >= 400) assertProblem(r, want, undefined, `${def.route} as ${role}`);
+        else assertStatus(r, want, `${def.route} as ${role}`);
+        if (c.check) await c.check(want < 400);
+      });
+    }
+  }
+  test('POST /api/v1/session is public', async () => {
+    const s = await srv.login(viewer.email, viewer.password);
+    assert.equal(s.status, 200);
+  });
+});
+
+describe('reads', () => {
+  const READS = [
+    ['/api/v1/accounts', ['viewer', 'csm', 'admin']],
+    ['/api/v1/accounts.csv', ['viewer', 'csm', 'admin']],
+    ['/api/v1/tasks', ['viewer', 'csm', 'admin']],
+    ['/api/v1/tokens', ['viewer', 'csm', 'admin']],
+    ['/api/v1/session', ['viewer', 'csm', 'admin']],
+    ['/api/v1/settings/tiers', ['viewer', 'csm', 'admin']],
+    ['/api/v1/users', ['admin']],
+  ];
+  for (const [p, allowed] of READS) {
+    for (const [role, who] of ROLES) {
+      const want = allowed.includes(role) ? 200 : role === 'anonymous' ? 401 : 403;
+      test(`GET ${p} as ${role} → ${want}`, async () => {
+        const r = await srv.as(who()).get(p);
+        if (want >= 400) assertProblem(r, want);
+        else assertStatus(r, want);
+      });
+    }
+  }
+  test('a viewer and a csm read any account and its sub-resources', async () => {
+    const id = await mkAccount(csm2.id);
+    await mk(`/api/v1/accounts/${id}/contacts`, { name: 'c' });
+    assertStatus(await admin().put(`/api/v1/accounts/${id}/subscription`, SUB), 200);
+    for (const who of [viewer, csm]) {
+      for (const p of ['', '/contacts', '/subscription', '/subscription/history', '/timeline']) {
+        assertStatus(await srv.as(who).get(`/api/v1/accounts/${id}${p}`), 200, p);
+      }
+    }
+  });
+});
+
+test('every mutating route in routes.c is covered by this matrix', () => {
+  const text = fs.readFileSync(path.join(ROOT, 'src/http/routes.c'), 'utf8');
+  const mutating = [...text.matchAll(/^\s*R\(\s*"(POST|PUT|PATCH|DELETE)"\s*,\s*"([^"]+)"/gm)]
+    .map((m) => `${m[1]} ${m[2].replace(/:(\w+)/g, '{$1}')}`);
+  const covered = new Set([...ACCOUNT_ROUTES, ...GLOBAL_ROUTES].map((d) => d.route.replace(/ \(.*\)$/, '')));
+  covered.add('POST /api/v1/session');
+  const missing = mutating.filter((r) => !covered.has(r));
+  assert.deepEqual(missing, [], `mutating routes without role tests: ${missing.join(', ')}`);
+});
+
+test('the server stops cleanly on SIGTERM (exit 0, no sanitizer report)', () => srv.stop());
