@@ -143,7 +143,7 @@ static int account_fields(struct req *r, json_t *body, struct account *a, bool c
 static int reply_saved(struct req *r, int rc, struct account *a, unsigned status)
 {
     if (rc == KZ_ECONFLICT)
-        return reply_field_error(r, "external_id", "another account has this external_id");
+        return reply_conflict(r, "external_id", "another account has this external_id");
     if (rc)
         return reply_rc(r, rc, "account");
     return reply_json(r, status, api_account_json(a));

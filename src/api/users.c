@@ -113,7 +113,7 @@ int api_users_create(struct req *r)
     if (user_fields(r, body, &u, true) == 0) {
         int rc = store_user_create(store_get(), &u);
         if (rc == KZ_ECONFLICT)
-            reply_field_error(r, "email", "a user with this email already exists");
+            reply_conflict(r, "email", "a user with this email already exists");
         else if (rc)
             reply_rc(r, rc, "user");
         else
@@ -166,7 +166,7 @@ int api_users_update(struct req *r)
     }
     rc = store_user_update(st, &u);
     if (rc == KZ_ECONFLICT)
-        reply_field_error(r, "email", "a user with this email already exists");
+        reply_conflict(r, "email", "a user with this email already exists");
     else if (rc)
         reply_rc(r, rc, "user");
     else

@@ -60,6 +60,7 @@ struct req {
     size_t nparams;
     struct buf body;
     bool body_too_big;
+    size_t drained;                /* bytes of a too-large body thrown away */
     json_t *json;                  /* the parsed body, after req_json() */
     struct principal user;
     char client_ip[64];
@@ -94,6 +95,9 @@ int reply_problem(struct req *r, unsigned status, const char *detail_fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* 400 with "field": name and a detail naming it. */
 int reply_field_error(struct req *r, const char *field, const char *detail_fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* 409 with "field": the value of that field conflicts with existing data. */
+int reply_conflict(struct req *r, const char *field, const char *detail_fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Maps a kz_rc to its status and replies with a problem; what names the resource
  * ("account 12 not found"). */

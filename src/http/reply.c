@@ -52,7 +52,8 @@ const char *req_cookie(struct req *r, const char *name)
 int64_t req_param_id(struct req *r, size_t i)
 {
     int64_t id;
-    if (i >= r->nparams || parse_i64(r->params[i], &id) || id <= 0 || r->params[i][0] == '+')
+    if (i >= r->nparams || r->params[i][0] < '1' || r->params[i][0] > '9' ||
+        parse_i64(r->params[i], &id) || id <= 0)
         return 0;
     return id;
 }
@@ -181,6 +182,15 @@ int reply_field_error(struct req *r, const char *field, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     problem_v(r, 400, field, fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+int reply_conflict(struct req *r, const char *field, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    problem_v(r, 409, field, fmt, ap);
     va_end(ap);
     return 0;
 }

@@ -8,6 +8,7 @@
 #include "http/server.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -27,6 +28,9 @@
 #include "store/store.h"
 
 static atomic_int inflight;
+
+/* How much of a too-large chunked body is drained (to answer 413) before hanging up. */
+#define DRAIN_MAX (16u << 20)
 
 /* ------------------------------------------------------------ routing */
 
@@ -200,11 +204,15 @@ static bool precheck(struct req *r, const char *path)
         const char *ctype = req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
         const char *want = (r->route->flags & ROUTE_CSV_BODY) ? "text/csv" : "application/json";
         bool has_body = len > 0 || req_header(r, MHD_HTTP_HEADER_TRANSFER_ENCODING);
-        if (r->user.via_cookie && !origin_matches(r)) {
-            reply_problem(r, 403, "cross-site request refused: Origin must match the host");
+        /* A browser sends a cross-site form (text/plain, form encoding) without a
+         * preflight, with the cookie: a cookie-authenticated change needs both. */
+        if (r->user.via_cookie && (!origin_matches(r) || !media_type_is(ctype, want))) {
+            reply_problem(r, 403, "cross-site request refused: a change made with the session "
+                                  "cookie needs Origin matching the host and Content-Type %s",
+                          want);
             return true;
         }
-        if ((has_body || r->user.via_cookie) && !media_type_is(ctype, want)) {
+        if (has_body && !media_type_is(ctype, want)) {
             reply_problem(r, 415, "Content-Type must be %s", want);
             return true;
         }
@@ -238,6 +246,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             r->body_too_big = true;
             buf_free(&r->body);
         }
+        if (r->body_too_big && (r->drained += *upload_size) > DRAIN_MAX)
+            return MHD_NO; /* a client that will not stop sending is cut off */
         *upload_size = 0;
         return MHD_YES;
     }
@@ -264,6 +274,27 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     req_free(r);
     *con_cls = NULL;
     atomic_fetch_sub(&inflight, 1);
+}
+
+/* Percent-decoding of the path and query, as libmicrohttpd's own except that "%00" stays
+ * as it is: a decoded NUL would silently cut the C string (so "/accounts/1%00x" would
+ * reach account 1). */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls, (void)c;
+    char *w = s;
+    for (const char *p = s; *p;) {
+        if (p[0] == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2]) &&
+            !(p[1] == '0' && p[2] == '0')) {
+            char hex[3] = { p[1], p[2], 0 };
+            *w++ = (char)strtol(hex, NULL, 16);
+            p += 3;
+        } else {
+            *w++ = *p++;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
 }
 
 static void on_mhd_error(void *cls, const char *fmt, va_list ap)
@@ -335,6 +366,7 @@ int http_serve(const struct config *cfg)
         flags, 0, NULL, NULL, on_request, NULL,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,

@@ -461,7 +461,8 @@ static int validate_row(struct importer *imp, struct row *w)
         snprintf(w->status, sizeof(w->status), "active");
         if (w->v[COL_STATUS]) {
             const char *s = w->v[COL_STATUS];
-            if (strcasecmp(s, "trial") && strcasecmp(s, "active") && strcasecmp(s, "churned")) {
+            if (strcasecmp(s, "trial") != 0 && strcasecmp(s, "active") != 0 &&
+                strcasecmp(s, "churned") != 0) {
                 row_error(imp, w, "status", "must be trial, active or churned: \"%.40s\"", s);
             } else {
                 snprintf(w->status, sizeof(w->status), "%s", s);

@@ -38,7 +38,7 @@ test('POST /api/v1/accounts with every field; GET returns the same', async () =>
 });
 
 test('POST /api/v1/accounts with only a name: the defaults', async () => {
-  const r = await srv.as(csm).post('/api/v1/accounts', { name: 'Minimal' });
+  const r = await admin().post('/api/v1/accounts', { name: 'Minimal' });
   assertStatus(r, 201);
   assert.deepEqual(Object.keys(r.json).sort(), ACCOUNT_KEYS);
   const expect = {
@@ -47,6 +47,13 @@ test('POST /api/v1/accounts with only a name: the defaults', async () => {
     custom: {}, plan: null, mrr: null, arr: null, currency: null, renewal_date: null, subscription_status: null,
   };
   for (const [k, v] of Object.entries(expect)) assert.deepEqual(r.json[k], v, k);
+  // A csm that names no owner becomes the owner; an explicit null leaves it unassigned.
+  const mine = await srv.as(csm).post('/api/v1/accounts', { name: 'Minimal by csm' });
+  assertStatus(mine, 201);
+  assert.equal(mine.json.owner_id, csm.id);
+  const unassigned = await srv.as(csm).post('/api/v1/accounts', { name: 'Unassigned by csm', owner_id: null });
+  assertStatus(unassigned, 201);
+  assert.equal(unassigned.json.owner_id, null);
 });
 
 test('PATCH is partial: only the given fields change; null clears; custom is replaced', async () => {
@@ -72,6 +79,9 @@ test('PATCH is partial: only the given fields change; null clears; custom is rep
   // name may not be cleared
   assertProblem(await admin().patch(`/api/v1/accounts/${a.id}`, { name: null }), 400, 'name');
   assertProblem(await admin().patch(`/api/v1/accounts/${a.id}`, { name: '' }), 400, 'name');
+  // custom: null resets it to the empty object.
+  assert.deepEqual((await admin().patch(`/api/v1/accounts/${a.id}`, { custom: null })).json.custom, {});
+  assertStatus(await admin().patch(`/api/v1/accounts/${a.id}`, { custom: { c: 3 } }), 200);
   // An empty patch changes nothing.
   const r3 = await admin().patch(`/api/v1/accounts/${a.id}`, {});
   assertStatus(r3, 200);
@@ -166,6 +176,9 @@ test('list filters: owner, tier, phase, industry, external_id, q, renewal_before
   assert.deepEqual(await ids(srv.admin, 'q=Filt&renewal_before=2025-03-02'), sorted(f1, f3));
   assert.deepEqual(await ids(srv.admin, 'q=Filt&industry=FltBank&owner=none&phase=adoption'), [f3]);
   assert.deepEqual(await ids(srv.admin, 'q=no-such-account-anywhere'), []);
+  assert.deepEqual(await ids(srv.admin, 'domain=beta.flt'), [f2], 'domain is an exact match');
+  // An unknown parameter is refused, not ignored (a typo must not list everything).
+  assertProblem(await admin().get('/api/v1/accounts?ownr=me'), 400, 'ownr');
   // The account itself reflects its subscription.
   const a1 = (await admin().get(`/api/v1/accounts/${f1}`)).json;
   assert.deepEqual([a1.plan, a1.mrr, a1.arr, a1.currency, a1.renewal_date, a1.subscription_status],

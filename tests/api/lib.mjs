@@ -36,7 +36,7 @@ export function childEnv(extra = {}) {
   return {
     ...process.env,
     ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0',
-    UBSAN_OPTIONS: 'print_stacktrace=1',
+    UBSAN_OPTIONS: process.env.UBSAN_OPTIONS || 'print_stacktrace=1',
     ...extra,
   };
 }
@@ -62,7 +62,10 @@ export function freePort() {
 
 /** Runs the binary synchronously (for subcommands like check, demo, version). */
 export function runCli(args, { env = {}, timeout = 60000 } = {}) {
-  const r = spawnSync(BIN, args, { env: childEnv(env), encoding: 'utf8', timeout });
+  // The admin credentials too: subcommands that open a DB create the first admin from them.
+  const r = spawnSync(BIN, args, {
+    env: childEnv({ KIZUNA_ADMIN_EMAIL: ADMIN_EMAIL, KIZUNA_ADMIN_PASSWORD: ADMIN_PASSWORD, ...env }), encoding: 'utf8', timeout,
+  });
   return { code: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '', error: r.error };
 }
 
@@ -133,7 +136,14 @@ export class Server {
         if (/in use/i.test(srv.stderrText)) continue; // lost the port race: try another
         throw e;
       }
-      if (admin) await srv.loginAdmin();
+      if (admin) {
+        try {
+          await srv.loginAdmin();
+        } catch (e) {
+          await srv.kill9();
+          throw e;
+        }
+      }
       return srv;
     }
     throw lastErr;
@@ -225,7 +235,9 @@ export class Server {
 
   /**
    * One request. Options: token (Bearer), cookie, body (an object is sent as JSON; a string or
-   * Buffer is sent as is), contentType, headers.
+   * Buffer is sent as is), contentType (default application/json when there is a body; null
+   * sends no Content-Type at all: pass a Buffer body then, fetch labels strings text/plain),
+   * headers.
    */
   request(method, p, { token, cookie, body, contentType, headers = {} } = {}) {
     const h = { ...headers };
@@ -238,7 +250,7 @@ export class Server {
       } else {
         payload = JSON.stringify(body);
       }
-      if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) {
+      if (contentType !== null && !Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) {
         h['content-type'] = contentType || 'application/json';
       }
     }

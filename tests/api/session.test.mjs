@@ -14,7 +14,7 @@ const viewer = await srv.createUser('viewer');
 const USER_KEYS = ['created_at', 'disabled', 'email', 'id', 'name', 'role', 'updated_at'];
 
 test('login: wrong password and unknown email are 401 problems without a cookie', async () => {
-  for (const [email, password] of [[ADMIN_EMAIL, 'wrong-password'], ['nobody@example.com', ADMIN_PASSWORD], [ADMIN_EMAIL, '']]) {
+  for (const [email, password] of [[ADMIN_EMAIL, 'wrong-password'], ['nobody@example.com', ADMIN_PASSWORD], [ADMIN_EMAIL.toUpperCase(), 'wrong']]) {
     const s = await srv.login(email, password);
     assertProblem(s.res, 401, undefined, `login ${email}`);
     assert.equal(s.setCookie, null, 'no session cookie on a failed login');
@@ -27,6 +27,7 @@ test('login: malformed bodies are 400', async () => {
   assertProblem(await post({ email: 5, password: 'x' }), 400, 'email');
   assertProblem(await post({ email: ADMIN_EMAIL }), 400, 'password');
   assertProblem(await post({ password: 'x' }), 400, 'email');
+  assertProblem(await post({ email: ADMIN_EMAIL, password: '' }), 400, 'password');
 });
 
 test('login sets an HttpOnly SameSite=Strict cookie and returns the user', async () => {
@@ -72,19 +73,22 @@ test('GET /api/v1/session with the cookie, with a token, and without either', as
 test('CSRF: a cookie request that mutates needs Origin = http://<Host> and a JSON content type', async () => {
   const { cookie } = await srv.login(csm.email, csm.password);
   const origin = srv.origin;
-  const post = (headers, body = JSON.stringify({ name: 'csrf probe' })) =>
-    srv.request('POST', '/api/v1/accounts', { cookie, body, headers });
+  const post = (headers, body = JSON.stringify({ name: 'csrf probe' }), contentType) =>
+    srv.request('POST', '/api/v1/accounts', { cookie, body, headers, contentType });
   const before = (await admin().get('/api/v1/accounts?q=csrf%20probe')).json.data.length;
 
   assertProblem(await post({ 'content-type': 'application/json' }), 403, undefined, 'no Origin');
   assertProblem(await post({ 'content-type': 'application/json', origin: 'http://evil.example' }), 403, undefined, 'foreign Origin');
   assertProblem(await post({ 'content-type': 'application/json', origin: 'null' }), 403, undefined, 'Origin null');
-  assertProblem(await post({ 'content-type': 'application/json', origin: `https://127.0.0.1:${srv.port}` }), 403, undefined, 'https Origin');
+  assertProblem(await post({ 'content-type': 'application/json', origin: `https://evil.example` }), 403, undefined, 'https foreign Origin');
+  assertProblem(await post({ 'content-type': 'application/json', origin: `http://127.0.0.1:${srv.port}.evil.example` }), 403, undefined, 'Host as a prefix');
+  assertProblem(await post({ 'content-type': 'application/json', origin: `http://127.0.0.1` }), 403, undefined, 'no port');
+  assertProblem(await post({ 'content-type': 'application/json', origin: `${origin}/` }), 403, undefined, 'trailing slash');
   assertProblem(await post({ 'content-type': 'application/json', origin: `http://127.0.0.1:${srv.port + 1}` }), 403, undefined, 'other port');
   assertProblem(await post({ 'content-type': 'text/plain', origin }), 403, undefined, 'text/plain');
   assertProblem(await post({ 'content-type': 'application/x-www-form-urlencoded', origin }, 'name=csrf+probe'), 403, undefined, 'form');
   assertProblem(await post({ 'content-type': 'multipart/form-data; boundary=x', origin }, '--x--'), 403, undefined, 'multipart');
-  assertProblem(await post({ origin }), 403, undefined, 'no content type');
+  assertProblem(await post({ origin }, Buffer.from(JSON.stringify({ name: 'csrf probe' })), null), 403, undefined, 'no content type');
   assert.equal((await admin().get('/api/v1/accounts?q=csrf%20probe')).json.data.length, before, 'a refused request created nothing');
 
   const ok = await post({ 'content-type': 'application/json', origin });
@@ -92,6 +96,8 @@ test('CSRF: a cookie request that mutates needs Origin = http://<Host> and a JSO
   const ok2 = await post({ 'content-type': 'application/json; charset=utf-8', origin });
   assertStatus(ok2, 201, 'JSON with a charset parameter');
   const id = ok.json.id;
+  // https://<Host> is accepted too (the server may sit behind a TLS-terminating proxy).
+  assertStatus(await post({ 'content-type': 'application/json', origin: `https://127.0.0.1:${srv.port}` }), 201, 'https Origin, same host');
 
   // PATCH and DELETE follow the same rule; a refused request changes nothing.
   const patch = (headers) => srv.request('PATCH', `/api/v1/accounts/${id}`, { cookie, body: JSON.stringify({ industry: 'Changed' }), headers });
@@ -112,6 +118,7 @@ test('Bearer requests need no Origin, but a body must still be JSON (415)', asyn
   const r = await srv.as(csm).post('/api/v1/accounts', { name: 'bearer no origin' });
   assertStatus(r, 201);
   assertProblem(await srv.as(csm).post('/api/v1/accounts', 'name=x', { contentType: 'text/plain' }), 415);
+  assertProblem(await srv.as(csm).post('/api/v1/accounts', Buffer.from('{"name":"x"}'), { contentType: null }), 415, undefined, 'no Content-Type');
   assertProblem(await srv.as(csm).post('/api/v1/accounts', '{"name":"x"}', { contentType: 'application/x-www-form-urlencoded' }), 415);
   assertProblem(await srv.as(srv.admin).post('/api/v1/import/accounts', JSON.stringify({ a: 1 }), { contentType: 'application/json' }), 415);
 });
@@ -141,7 +148,8 @@ test('logout: DELETE /api/v1/session clears the cookie and ends the session', as
 test('POST /api/v1/tokens shows the secret once; lists never show it', async () => {
   const r = await srv.as(csm).post('/api/v1/tokens', { name: 'ci deploy' });
   assertStatus(r, 201);
-  assert.deepEqual(Object.keys(r.json).sort(), ['created_at', 'id', 'name', 'prefix', 'token']);
+  for (const k of ['created_at', 'id', 'name', 'prefix', 'token']) assert.ok(k in r.json, `token reply lacks ${k}`);
+  assert.ok(!('token_hash' in r.json));
   assert.equal(r.json.name, 'ci deploy');
   assert.match(r.json.token, /^kz_[A-Za-z0-9_-]{20,}$/);
   assert.ok(r.json.prefix.length >= 4 && r.json.token.startsWith(r.json.prefix), `prefix ${r.json.prefix} of ${r.json.token}`);
@@ -201,10 +209,10 @@ test('DELETE /api/v1/tokens/{id} revokes: the token then gets 401 and is listed 
   assertProblem(await srv.as(csm).del('/api/v1/tokens/abc'), 404);
 });
 
-test('tokens: a non-admin may not revoke another user\'s token; an admin may', async () => {
+test('tokens: a non-admin may not revoke another user\'s token (it does not exist for them: 404); an admin may', async () => {
   const t = (await srv.as(viewer).post('/api/v1/tokens', { name: 'viewer second' })).json;
-  assertProblem(await srv.as(csm).del(`/api/v1/tokens/${t.id}`), 403);
-  assertProblem(await srv.as(csm).del(`/api/v1/tokens/${srv.admin.tokenId}`), 403);
+  assertProblem(await srv.as(csm).del(`/api/v1/tokens/${t.id}`), 404);
+  assertProblem(await srv.as(csm).del(`/api/v1/tokens/${srv.admin.tokenId}`), 404);
   assertStatus(await srv.as(t.token).get('/api/v1/session'), 200, 'still live after the refused revoke');
   assertStatus(await admin().del(`/api/v1/tokens/${t.id}`), 204);
   assertProblem(await srv.as(t.token).get('/api/v1/session'), 401);

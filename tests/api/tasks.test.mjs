@@ -27,10 +27,17 @@ test('create with every field, the defaults, read back', async () => {
   assertStatus(g, 200);
   assert.deepEqual(g.json, r.json);
 
+  // No assignee given: the account's owner; on an unassigned account, the creator.
   const m = await admin().post('/api/v1/tasks', { account_id: acct.id, title: 'Minimal' });
   assertStatus(m, 201);
   assert.deepEqual([m.json.assignee_id, m.json.due_date, m.json.type, m.json.status, m.json.completed_at, m.json.notes, m.json.source, m.json.created_by],
-    [null, null, 'other', 'open', null, null, 'manual', srv.admin.id]);
+    [csm.id, null, 'other', 'open', null, null, 'manual', srv.admin.id]);
+  const loose = (await admin().post('/api/v1/accounts', { name: 'Unowned' })).json;
+  assert.equal((await admin().post('/api/v1/tasks', { account_id: loose.id, title: 'x' })).json.assignee_id, srv.admin.id);
+  // An explicit null leaves it unassigned.
+  assert.equal((await admin().post('/api/v1/tasks', { account_id: acct.id, title: 'x', assignee_id: null })).json.assignee_id, null);
+  // source may be given (integrations); it defaults to manual.
+  assert.equal((await admin().post('/api/v1/tasks', { account_id: acct.id, title: 'x', source: 'crm-sync' })).json.source, 'crm-sync');
 });
 
 test('status done records completed_at; other fields patch partially; delete', async () => {
@@ -68,7 +75,7 @@ test('?assignee=me&status=open: by due date, tasks without a due date last', asy
   const t4 = await mk('t4', { due_date: '2030-04-01', assignee_id: csm.id, status: 'done' });
   const t5 = await mk('t5', { due_date: '2030-04-15', assignee_id: csm2.id });
   const t6 = await mk('t6', { due_date: '2030-05-02', assignee_id: csm.id, type: 'meeting' });
-  const t7 = await mk('t7', {});
+  const t7 = await mk('t7', { assignee_id: null });
   const t8 = await mk('t8', { assignee_id: csm.id });
   const t9 = await mk('t9', { due_date: '2030-05-01', assignee_id: csm.id });
   const ids = async (who, qs) => (await srv.listAll(who, `/api/v1/tasks?account_id=${acct2.id}&${qs}`)).items.map((t) => t.id);
@@ -93,11 +100,11 @@ test('validation names the field; list parameters are checked', async () => {
     [{ account_id: String(acct.id) }, 'account_id'], [{ due_date: '2024-02-30' }, 'due_date'],
     [{ due_date: '01/02/2024' }, 'due_date'], [{ status: 'closed' }, 'status'], [{ type: 'sms' }, 'type'],
     [{ assignee_id: 999999 }, 'assignee_id'], [{ assignee_id: 'me' }, 'assignee_id'],
-    [{ source: 'playbook' }, 'source'], [{ completed_at: '2024-01-01T00:00:00Z' }, 'completed_at'],
+    [{ source: '' }, 'source'], [{ completed_at: '2024-01-01T00:00:00Z' }, 'completed_at'],
     [{ created_by: 1 }, 'created_by'], [{ notes: 5 }, 'notes'],
   ];
   for (const [patch, field] of bad) assertProblem(await admin().post('/api/v1/tasks', { ...ok, ...patch }), 400, field, JSON.stringify(patch));
-  assertProblem(await admin().post('/api/v1/tasks', { account_id: 999999, title: 'x' }), 404, undefined, 'task on an unknown account');
+  assertProblem(await admin().post('/api/v1/tasks', { account_id: 999999, title: 'x' }), 400, 'account_id', 'task on an unknown account');
   const t = (await admin().post('/api/v1/tasks', ok)).json;
   assertProblem(await admin().patch(`/api/v1/tasks/${t.id}`, { title: null }), 400, 'title');
   assertProblem(await admin().patch(`/api/v1/tasks/${t.id}`, { status: null }), 400, 'status');

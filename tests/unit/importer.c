@@ -196,9 +196,10 @@ Test(importer, each_bad_row_is_reported_and_nothing_of_it_written)
     memset(big, 'x', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
     char *too_big = xasprintf("B13,%s,b13.example,,,,,,,,,,", big);
+    const char *header = "external_id,name,domain,employees,owner_email,plan,mrr,currency,"
+                         "seats,start_date,renewal_date,status,auto_renew";
     const char *csv_lines[] = {
-        /* 1 */ "external_id,name,domain,employees,owner_email,plan,mrr,currency,seats,"
-                "start_date,renewal_date,status,auto_renew",
+        /* 1 */ header,
         /* 2 */ "G1,Good One,g1.example,10,owner@example.com,Pro,1000,JPY,2,2024-01-01,,,",
         /* 3 */ "B1,Bad Employees,b1.example,-5,,,,,,,,,",
         /* 4 */ "B2,Bad Mrr,b2.example,,,Pro,12.5,JPY,,2024-01-01,,,",
