@@ -193,16 +193,17 @@ int store_account_delete(struct store *st, int64_t id)
 
 /* ------------------------------------------------------------ lists */
 
-/* The SQL expression a sort field orders by; NULL for an unknown field. Accounts without a
- * subscription sort as the lowest ARR and the latest renewal. */
+/* The SQL expression a sort field orders by; NULL for an unknown field. The ARR and renewal
+ * keys are kept on the account row (migration 002) so each sort walks an index; accounts
+ * without a subscription sort as the lowest ARR and the latest renewal. */
 static const char *sort_expr(const char *sort)
 {
     if (!sort || strcmp(sort, "name") == 0)
         return "a.name";
     if (strcmp(sort, "arr") == 0)
-        return "COALESCE(s.mrr, -1)";
+        return "a.sort_arr";
     if (strcmp(sort, "renewal_date") == 0)
-        return "COALESCE(s.renewal_date, '9999-12-31')";
+        return "a.sort_renewal";
     if (strcmp(sort, "created_at") == 0)
         return "a.created_at";
     return NULL;
@@ -211,7 +212,7 @@ static const char *sort_expr(const char *sort)
 char *account_sort_value(const struct account *a, const char *sort)
 {
     if (sort && strcmp(sort, "arr") == 0)
-        return xasprintf("%lld", (long long)(a->has_subscription ? a->mrr : -1));
+        return xasprintf("%lld", (long long)(a->has_subscription ? a->mrr * 12 : -1));
     if (sort && strcmp(sort, "renewal_date") == 0)
         return xstrdup(a->renewal_date ? a->renewal_date : "9999-12-31");
     if (sort && strcmp(sort, "created_at") == 0)
@@ -260,7 +261,7 @@ static sqlite3_stmt *list_query(struct store *st, const struct account_filter *f
     if (f->q)
         buf_printf(&q, " AND (a.name LIKE ?7 ESCAPE '\\' OR a.domain LIKE ?7 ESCAPE '\\')");
     if (f->renewal_before)
-        buf_printf(&q, " AND s.renewal_date < ?8");
+        buf_printf(&q, " AND a.sort_renewal < ?8");
     if (with_page && f->has_cursor)
         buf_printf(&q, " AND (%s, a.id) %s (?9, ?10)", expr, f->desc ? "<" : ">");
     buf_printf(&q, " ORDER BY %s %s, a.id %s", expr, f->desc ? "DESC" : "ASC",
@@ -334,17 +335,20 @@ int store_accounts_each(struct store *st, const struct account_filter *f,
 
 /* ------------------------------------------------------------ tiers */
 
+#define TIER_UPDATE                                                                        \
+    "UPDATE accounts SET tier = COALESCE(tier_override, ("                                 \
+    " SELECT CASE WHEN s.status = 'churned' THEN 'tech'"                                   \
+    "  WHEN s.mrr * 12 >= t.high_min_arr THEN 'high'"                                      \
+    "  WHEN s.mrr * 12 >= t.low_min_arr THEN 'low' ELSE 'tech' END"                        \
+    " FROM subscriptions s JOIN tier_thresholds t ON t.currency = s.currency"              \
+    " WHERE s.account_id = accounts.id), 'tech')"
+
 int store_tiers_recompute(struct store *st, int64_t id)
 {
-    sqlite3_stmt *s = db_prepare(
-        st, "UPDATE accounts SET tier = COALESCE(tier_override, ("
-            " SELECT CASE WHEN s.status = 'churned' THEN 'tech'"
-            "  WHEN s.mrr * 12 >= t.high_min_arr THEN 'high'"
-            "  WHEN s.mrr * 12 >= t.low_min_arr THEN 'low' ELSE 'tech' END"
-            " FROM subscriptions s JOIN tier_thresholds t ON t.currency = s.currency"
-            " WHERE s.account_id = accounts.id), 'tech')"
-            " WHERE ?1 = 0 OR id = ?1");
-    db_bind_i64(s, 1, id);
+    /* Two statements, not "WHERE ? = 0 OR id = ?": the OR would scan every account. */
+    sqlite3_stmt *s = db_prepare(st, id ? TIER_UPDATE " WHERE id = ?" : TIER_UPDATE);
+    if (id)
+        db_bind_i64(s, 1, id);
     return db_exec_stmt(st, s);
 }
 

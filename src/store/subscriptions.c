@@ -99,6 +99,13 @@ int store_subscription_put(struct store *st, const struct subscription *sub)
         db_bind_text(s, 2, now);
         rc = db_exec_stmt(st, s);
     }
+    if (rc == KZ_OK) {
+        s = db_prepare(st, "UPDATE accounts SET (sort_arr, sort_renewal) = (SELECT s.mrr * 12, "
+                           "COALESCE(s.renewal_date, '9999-12-31') FROM subscriptions s "
+                           "WHERE s.account_id = accounts.id) WHERE id = ?");
+        db_bind_i64(s, 1, sub->account_id);
+        rc = db_exec_stmt(st, s);
+    }
     if (rc == KZ_OK)
         rc = store_tiers_recompute(st, sub->account_id);
     if (rc) {
