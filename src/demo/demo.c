@@ -73,42 +73,6 @@ static void rng_permutation(struct rng *r, size_t *v, size_t n)
 
 /* ------------------------------------------------------------ dates (days since 1970) */
 
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* The same day n months later (or earlier), clamped to the month's end. */
-static int64_t add_months(int64_t days, int n)
-{
-    static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    int y, m, d;
-    civil_from_days(days, &y, &m, &d);
-    int total = y * 12 + (m - 1) + n;
-    y = total / 12;
-    m = total % 12 + 1;
-    int last = dm[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
-    return days_from_civil(y, m, d > last ? last : d);
-}
-
 /* An RFC 3339 time on day `days` during Japanese office hours (09:00-18:00 JST). */
 static void office_time(struct rng *r, int64_t days, char out[static 21])
 {
@@ -496,7 +460,7 @@ static void simulate(struct rng *r, struct demo_account *a, const struct script 
     seats = seats < 3 ? 3 : seats > 800 ? 800 : seats;
     cur = (struct sub_entry){ .move = MV_NEW, .day = paid, .plan = plan, .seats = seats,
                               .mrr = seats * seat_price(a, plan), .status = "active",
-                              .start = paid, .renewal = a->monthly ? -1 : add_months(paid, 12),
+                              .start = paid, .renewal = a->monthly ? -1 : date_add_months(paid, 12),
                               .auto_renew = sc || rng_chance(r, 85) };
     sub_push(a, &cur);
 
@@ -505,7 +469,7 @@ static void simulate(struct rng *r, struct demo_account *a, const struct script 
     bool expanded = false;
     for (;;) {
         m++, step++;
-        int64_t anniv = add_months(base, m);
+        int64_t anniv = date_add_months(base, m);
         if (anniv > today)
             break;
         int64_t day = anniv + (sc ? 0 : rng_range(r, 0, 9));
@@ -555,7 +519,7 @@ static void simulate(struct rng *r, struct demo_account *a, const struct script 
         }
         case MV_RENEW:
             day = cur.renewal;
-            cur.renewal = add_months(cur.renewal, 12);
+            cur.renewal = date_add_months(cur.renewal, 12);
             break;
         case MV_CHURN:
             if (!a->monthly && cur.renewal >= 0 && anniv >= cur.renewal)
@@ -573,7 +537,7 @@ static void simulate(struct rng *r, struct demo_account *a, const struct script 
             cur.seats = back < 3 ? 3 : back;
             cur.status = "active";
             cur.start = day;
-            cur.renewal = a->monthly ? -1 : add_months(day, 12);
+            cur.renewal = a->monthly ? -1 : date_add_months(day, 12);
             cur.auto_renew = true;
             base = day;
             m = 0;
@@ -1055,7 +1019,7 @@ int demo_generate(struct store *st, uint64_t seed, const char *today, FILE *log)
         date_today(today_s);
     }
     d.today = date_to_days(today_s);
-    d.window_start = add_months(d.today, -24);
+    d.window_start = date_add_months(d.today, -24);
 
     rc = store_begin(st);
     if (rc)

@@ -252,6 +252,31 @@ void date_from_days(int64_t days, char out[static 11])
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
+/* The calendar date of a day number (inverse of days_from_civil). */
+static void civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+int64_t date_add_months(int64_t days, int n)
+{
+    int y, m, d;
+    civil_from_days(days, &y, &m, &d);
+    int total = y * 12 + (m - 1) + n;
+    y = total / 12;
+    m = total % 12 + 1;
+    int last = days_in_month(y, m);
+    return days_from_civil(y, m, d > last ? last : d);
+}
+
 void date_today(char out[static 11])
 {
     date_from_days(now_unix() / 86400, out);

@@ -53,6 +53,8 @@ void date_today(char out[static 11]);
 /* Days from 1970-01-01 for a valid date and back. */
 int64_t date_to_days(const char *s);
 void date_from_days(int64_t days, char out[static 11]);
+/* The same day n months later (n < 0: earlier), clamped to the end of a shorter month. */
+int64_t date_add_months(int64_t days, int n);
 
 /* ---- strings */
 bool str_eq(const char *a, const char *b);      /* NULL-safe */

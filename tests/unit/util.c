@@ -67,6 +67,19 @@ Test(date, days_round_trip)
     cr_assert_str_eq(out, "2026-12-02");
 }
 
+Test(date, add_months_clamps_to_the_month_end)
+{
+    char out[11];
+    date_from_days(date_add_months(date_to_days("2024-01-31"), 1), out);
+    cr_assert_str_eq(out, "2024-02-29");
+    date_from_days(date_add_months(date_to_days("2023-01-31"), 1), out);
+    cr_assert_str_eq(out, "2023-02-28");
+    date_from_days(date_add_months(date_to_days("2026-11-22"), -24), out);
+    cr_assert_str_eq(out, "2024-11-22");
+    date_from_days(date_add_months(date_to_days("2025-12-15"), 1), out);
+    cr_assert_str_eq(out, "2026-01-15");
+}
+
 Test(time, parses_rfc3339_with_offsets_and_fractions)
 {
     int64_t t;
