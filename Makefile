@@ -25,7 +25,7 @@ DB      ?= kizuna.db
 ADMIN_EMAIL    ?= admin@example.com
 ADMIN_PASSWORD ?= kizuna-admin
 
-.PHONY: all deps test-deps run test unit api-test bench clean
+.PHONY: all deps test-deps run test bench fuzz clean
 all: deps build/kizuna
 
 deps:
@@ -87,3 +87,22 @@ bench: all $(BENCHES)
 
 clean:
 	rm -rf build
+
+# libFuzzer targets for the parsers of outside input (clang; not part of `make test`).
+# `make fuzz` builds them and runs each for FUZZ_SECONDS from its corpus in fuzz/corpus/.
+FUZZ_SECONDS ?= 60
+FUZZERS := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/*.c))
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Isrc -Ibuild/gen -fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+
+build/fuzz/%: fuzz/%.c $(LIBSRCS) $(GEN)
+	@command -v clang >/dev/null || { apt-get update -qq && apt-get install -y -qq clang >/dev/null; }
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	@clang $(FUZZ_CFLAGS) -o $@ $< $(LIBSRCS) $(GEN) $(LDLIBS)
+
+fuzz: deps $(FUZZERS)
+	@for f in $(FUZZERS); do n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \
+	  echo "== $$n ($(FUZZ_SECONDS) s)"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/fuzz/corpus-$$n fuzz/corpus/$$n \
+	    > build/fuzz/$$n.log 2>&1 || { tail -n 40 build/fuzz/$$n.log; exit 1; }; \
+	  grep -E '^Done [0-9]+ runs' build/fuzz/$$n.log; done
