@@ -8,23 +8,9 @@
  *
  * usage: build/bench/api_load [accounts] [rate] [seconds]
  */
-#include <arpa/inet.h>
-#include <math.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "store/store.h"
-#include "util/crypto.h"
-#include "util/util.h"
+#include "bench.h"
 
 #define CONNS 8
 
@@ -44,19 +30,7 @@ static void build_db(const char *path)
     if (store_init(path))
         exit(1);
     struct store *st = store_get();
-    struct user u = { .role = ROLE_ADMIN };
-    u.email = xstrdup("bench@example.com");
-    u.name = xstrdup("bench");
-    store_user_create(st, &u);
-    char *secret = token_new("kz_");
-    char hash[65];
-    token_hash(secret, hash);
-    struct api_token t = { .user_id = u.id, .name = xstrdup("bench"), .prefix = xstrdup("kz_") };
-    store_token_create(st, &t, hash);
-    snprintf(token, sizeof(token), "%s", secret);
-    free(secret);
-    api_token_cleanup(&t);
-    user_cleanup(&u);
+    bench_admin_token(st, token, sizeof(token));
     store_begin(st);
     for (long i = 0; i < naccounts; i++) {
         struct account a;
@@ -82,54 +56,13 @@ static void build_db(const char *path)
     store_shutdown();
 }
 
-static int dial(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 /* Sends one GET and reads the whole response; returns the status or -1. */
 static int get(int fd, const char *path, char *buf, size_t cap)
 {
     char req[512];
     int n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                      "Authorization: Bearer %s\r\n\r\n", path, token);
-    if (write(fd, req, (size_t)n) != n)
-        return -1;
-    size_t len = 0;
-    char *body = NULL;
-    long clen = -1;
-    for (;;) {
-        ssize_t r = read(fd, buf + len, cap - len - 1);
-        if (r <= 0)
-            return -1;
-        len += (size_t)r;
-        buf[len] = '\0';
-        if (!body && (body = strstr(buf, "\r\n\r\n"))) {
-            body += 4;
-            char *cl = strcasestr(buf, "Content-Length:");
-            clen = cl ? strtol(cl + 15, NULL, 10) : 0;
-        }
-        if (body && (size_t)(body - buf) + (size_t)clen <= len)
-            return (int)strtol(buf + 9, NULL, 10);
-        if (len >= cap - 1)
-            return -1;
-    }
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return bench_http(fd, req, (size_t)n, buf, cap, NULL);
 }
 
 static double start_at;
@@ -140,12 +73,12 @@ static void *run(void *arg)
     size_t total = (size_t)(rate * seconds / CONNS);
     w->lat = xcalloc(total, sizeof(double));
     char *buf = xmalloc(1 << 20);
-    int fd = dial();
+    int fd = bench_dial(port);
     unsigned seed = (unsigned)w->idx * 7919u + 1;
     double interval = (double)CONNS / (double)rate;
     for (size_t k = 0; k < total && fd >= 0; k++) {
         double due = start_at + (double)k * interval + (double)w->idx * interval / CONNS;
-        double t = now_s();
+        double t = bench_now();
         if (t < due)
             usleep((useconds_t)((due - t) * 1e6));
         char path[128];
@@ -157,48 +90,12 @@ static void *run(void *arg)
         int status = get(fd, path, buf, 1 << 20);
         if (status != 200)
             w->errors++;
-        w->lat[w->n++] = (now_s() - due) * 1e3;
+        w->lat[w->n++] = (bench_now() - due) * 1e3;
     }
     if (fd >= 0)
         close(fd);
     free(buf);
     return NULL;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static long rss_kb(pid_t pid)
-{
-    char p[64], line[256];
-    snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
-    FILE *f = fopen(p, "r");
-    long kb = -1;
-    while (f && fgets(line, sizeof(line), f))
-        if (strncmp(line, "VmRSS:", 6) == 0)
-            kb = strtol(line + 6, NULL, 10);
-    if (f)
-        fclose(f);
-    return kb;
-}
-
-static void machine(void)
-{
-    char line[256], model[200] = "unknown";
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    while (f && fgets(line, sizeof(line), f))
-        if (strncmp(line, "model name", 10) == 0) {
-            snprintf(model, sizeof(model), "%s", strchr(line, ':') + 2);
-            model[strcspn(model, "\n")] = '\0';
-            break;
-        }
-    if (f)
-        fclose(f);
-    printf("machine: %ld cpus, %s, %.1f GiB\n", sysconf(_SC_NPROCESSORS_ONLN), model,
-           (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE) / (1 << 30));
 }
 
 int main(int argc, char **argv)
@@ -212,31 +109,20 @@ int main(int argc, char **argv)
     if (naccounts < 1 || rate < CONNS || seconds < 1)
         return fprintf(stderr, "usage: api_load [accounts] [rate] [seconds]\n"), 2;
     crypto_setup();
-    machine();
+    bench_machine();
     const char *db = "/tmp/kizuna-bench-api.db";
-    double t0 = now_s();
+    double t0 = bench_now();
     build_db(db);
-    printf("built %ld accounts with subscriptions in %.1f s\n", naccounts, now_s() - t0);
+    printf("built %ld accounts with subscriptions in %.1f s\n", naccounts, bench_now() - t0);
 
     port = 20000 + (int)(getpid() % 20000);
-    char listen_at[32];
-    snprintf(listen_at, sizeof(listen_at), "127.0.0.1:%d", port);
-    pid_t pid = fork();
-    if (pid == 0) {
-        freopen("/dev/null", "w", stderr);
-        execl("build/kizuna", "kizuna", "serve", "--db", db, "--listen", listen_at, (char *)NULL);
-        _exit(127);
-    }
-    int fd = -1;
-    for (int i = 0; i < 200 && (fd = dial()) < 0; i++)
-        usleep(20000);
-    if (fd < 0)
+    pid_t pid = bench_serve(db, port, NULL);
+    if (pid < 0)
         return fprintf(stderr, "server did not start\n"), 1;
-    close(fd);
 
     pthread_t th[CONNS];
     struct worker w[CONNS] = { 0 };
-    start_at = now_s() + 0.05;
+    start_at = bench_now() + 0.05;
     for (int i = 0; i < CONNS; i++) {
         w[i].idx = i;
         pthread_create(&th[i], NULL, run, &w[i]);
@@ -247,7 +133,7 @@ int main(int argc, char **argv)
         n += w[i].n;
         errors += w[i].errors;
     }
-    double elapsed = now_s() - start_at;
+    double elapsed = bench_now() - start_at;
     double *all = xcalloc(n, sizeof(double));
     size_t k = 0;
     for (int i = 0; i < CONNS; i++) {
@@ -255,10 +141,9 @@ int main(int argc, char **argv)
         k += w[i].n;
         free(w[i].lat);
     }
-    qsort(all, n, sizeof(double), cmp);
-    long rss = rss_kb(pid);
-    kill(pid, SIGTERM);
-    waitpid(pid, NULL, 0);
+    qsort(all, n, sizeof(double), bench_cmp_double);
+    long rss = bench_proc_kb(pid, "VmRSS:");
+    bench_serve_stop(pid);
     printf("load: %zu requests (account list pages + account pages) at %ld/s target, "
            "%.0f/s achieved, %zu errors\n", n, rate, (double)n / elapsed, errors);
     printf("latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n", all[n / 2],

@@ -2,8 +2,9 @@
 # Installs what Kizuna needs to build and test, only when it is missing.
 # Debian packages with apt-get (run as root); usage: scripts/deps.sh [build|test]
 set -euo pipefail
+cd "$(dirname "$0")/.."
 what=${1:-build}
-pkgs=(pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libcsv-dev)
+pkgs=(pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libcsv-dev zlib1g-dev)
 [ "$what" = test ] && pkgs+=(libcriterion-dev sqlite3)
 missing=()
 for p in "${pkgs[@]}"; do
@@ -14,4 +15,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   SUDO=; [ "$(id -u)" -ne 0 ] && SUDO=sudo
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# npm packages for the tests (the real Segment and RudderStack clients), from the lockfile.
+if [ "$what" = test ] && [ -f package-lock.json ]; then
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "deps: npm ci"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
 fi

@@ -11,6 +11,7 @@
 #include "demo/demo.h"
 #include "http/server.h"
 #include "importer/accounts_csv.h"
+#include "ingest/ingest.h"
 #include "kizuna.h"
 #include "store/store.h"
 #include "util/crypto.h"
@@ -154,7 +155,12 @@ static int cmd_serve(struct opts *o)
 {
     if (open_store(o) || ensure_admin())
         return 1;
+    if (ingest_writer_start()) {
+        fprintf(stderr, "kizuna: cannot start the ingest writer\n");
+        return 1;
+    }
     int rc = http_serve(&o->cfg);
+    ingest_writer_stop(); /* after the server: in-flight tracking requests are committed */
     store_shutdown();
     return rc;
 }

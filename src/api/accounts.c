@@ -132,7 +132,7 @@ static int account_fields(struct req *r, json_t *body, struct account *a, bool c
         field_enum(r, body, "phase", 0, phases, &a->phase) ||
         field_object(r, body, "custom", opt, &a->custom))
         return -1;
-    if (a->custom && strlen(a->custom) > 65536)
+    if (json_object_get(body, "custom") && a->custom && strlen(a->custom) > ACCOUNT_CUSTOM_MAX)
         return reply_field_error(r, "custom", "'custom' is larger than 64 KiB"), -1;
     /* A csm may only hand an account to itself or leave it unassigned. */
     if (r->user.role < ROLE_ADMIN && a->owner_id && a->owner_id != r->user.user_id)

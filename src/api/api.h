@@ -83,4 +83,23 @@ int api_settings_tiers_put(struct req *r);
 
 int api_import_accounts(struct req *r);
 
+/* Segment-compatible tracking (api/track.c). */
+int api_track_batch(struct req *r);
+int api_track_track(struct req *r);
+int api_track_identify(struct req *r);
+int api_track_group(struct req *r);
+int api_track_page(struct req *r);
+int api_track_screen(struct req *r);
+int api_track_alias(struct req *r);
+
+/* Write keys, ingest errors, usage, raw events, key events (api/write_keys.c, api/usage.c). */
+int api_write_keys_list(struct req *r);
+int api_write_keys_create(struct req *r);
+int api_write_keys_delete(struct req *r);
+int api_ingest_errors(struct req *r);
+int api_usage_get(struct req *r);
+int api_events_list(struct req *r);
+int api_settings_key_events_get(struct req *r);
+int api_settings_key_events_put(struct req *r);
+
 #endif

@@ -31,12 +31,6 @@ static json_t *user_json(const struct user *u)
     return o;
 }
 
-static bool email_ok(const char *e)
-{
-    const char *at = strchr(e, '@');
-    return at && at != e && at[1] && !strchr(at + 1, '@') && !strpbrk(e, " \t\r\n<>,;");
-}
-
 /* Validates the user fields present in body into u; creating requires them all. */
 static int user_fields(struct req *r, json_t *body, struct user *u, bool creating)
 {
@@ -51,7 +45,7 @@ static int user_fields(struct req *r, json_t *body, struct user *u, bool creatin
         field_str(r, body, "password", req, PASSWORD_MAX, &password) ||
         field_bool(r, body, "disabled", 0, &u->disabled))
         goto out;
-    if (!email_ok(u->email)) {
+    if (!email_valid(u->email)) {
         reply_field_error(r, "email", "'email' is not an email address");
         goto out;
     }

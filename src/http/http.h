@@ -24,6 +24,8 @@ enum route_flags {
     ROUTE_PUBLIC = 1 << 0,  /* no authentication (healthz, metrics, login) */
     ROUTE_CSV_BODY = 1 << 1, /* the body is text/csv, not JSON */
     ROUTE_BIG_BODY = 1 << 2, /* allows bodies up to HTTP_BODY_MAX_BIG (imports) */
+    ROUTE_WRITE_KEY = 1 << 3, /* tracking API: no user auth (the handler checks the write
+                               * key), any content type, body up to HTTP_BODY_MAX_INGEST */
 };
 
 struct route {
@@ -40,6 +42,7 @@ extern const size_t routes_count;
 
 #define HTTP_BODY_MAX (1u << 20)        /* 1 MiB for JSON bodies */
 #define HTTP_BODY_MAX_BIG (32u << 20)   /* 32 MiB for CSV imports */
+#define HTTP_BODY_MAX_INGEST 512000u    /* 500 KB a tracking request (Segment's limit) */
 #define HTTP_MAX_PARAMS 4
 
 struct principal {
@@ -68,6 +71,9 @@ struct req {
     unsigned status;               /* set by reply_* */
     struct MHD_Response *resp;     /* set by reply_* */
     char *session_cookie;          /* Set-Cookie value to add, if any */
+    handler_fn resume;             /* set while suspended: replies once resumed */
+    void *ctx;                     /* the handler's state across a suspension */
+    void (*ctx_free)(void *ctx);   /* frees ctx with the request, if set */
 };
 
 /* Query string argument, or NULL. The string lives as long as the request. */
@@ -84,6 +90,11 @@ int64_t req_param_id(struct req *r, size_t i);
  * (malformed JSON, invalid UTF-8, not an object) and returns NULL: the handler then
  * returns r->status... so use: `if (!(body = req_json(r))) return 0;` */
 json_t *req_json(struct req *r);
+
+/* Suspends r without replying: the HTTP thread moves on to other connections. Once
+ * req_resume(r) is called (from any thread), resume(r) runs in an HTTP thread and replies. */
+void req_suspend(struct req *r, handler_fn resume);
+void req_resume(struct req *r);
 
 /* ---- replies: each returns 0. */
 /* Sends body (reference stolen) as application/json. */

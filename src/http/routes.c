@@ -57,6 +57,24 @@ const struct route routes[] = {
     R("PUT",    "/api/v1/settings/tiers",                    api_settings_tiers_put, ROLE_ADMIN,  0),
 
     R("POST",   "/api/v1/import/accounts",                   api_import_accounts,    ROLE_ADMIN,  ROUTE_CSV_BODY | ROUTE_BIG_BODY),
+
+    /* Usage ingestion: the Segment HTTP Tracking API, authenticated by write key. */
+    R("POST",   "/v1/batch",                                 api_track_batch,        ROLE_NONE,   ROUTE_WRITE_KEY),
+    R("POST",   "/v1/track",                                 api_track_track,        ROLE_NONE,   ROUTE_WRITE_KEY),
+    R("POST",   "/v1/identify",                              api_track_identify,     ROLE_NONE,   ROUTE_WRITE_KEY),
+    R("POST",   "/v1/group",                                 api_track_group,        ROLE_NONE,   ROUTE_WRITE_KEY),
+    R("POST",   "/v1/page",                                  api_track_page,         ROLE_NONE,   ROUTE_WRITE_KEY),
+    R("POST",   "/v1/screen",                                api_track_screen,       ROLE_NONE,   ROUTE_WRITE_KEY),
+    R("POST",   "/v1/alias",                                 api_track_alias,        ROLE_NONE,   ROUTE_WRITE_KEY),
+
+    R("GET",    "/api/v1/write-keys",                        api_write_keys_list,    ROLE_ADMIN,  0),
+    R("POST",   "/api/v1/write-keys",                        api_write_keys_create,  ROLE_ADMIN,  0),
+    R("DELETE", "/api/v1/write-keys/:id",                    api_write_keys_delete,  ROLE_ADMIN,  0),
+    R("GET",    "/api/v1/ingest/errors",                     api_ingest_errors,      ROLE_ADMIN,  0),
+    R("GET",    "/api/v1/accounts/:id/usage",                api_usage_get,          ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/accounts/:id/events",               api_events_list,        ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/settings/key-events",               api_settings_key_events_get, ROLE_VIEWER, 0),
+    R("PUT",    "/api/v1/settings/key-events",               api_settings_key_events_put, ROLE_ADMIN, 0),
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

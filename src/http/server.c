@@ -28,6 +28,7 @@
 #include "store/store.h"
 
 static atomic_int inflight;
+static atomic_bool stopping; /* set at SIGTERM: new requests are refused, none suspends */
 
 /* How much of a too-large chunked body is drained (to answer 413) before hanging up. */
 #define DRAIN_MAX (16u << 20)
@@ -101,6 +102,8 @@ static void req_free(struct req *r)
     if (r->resp)
         MHD_destroy_response(r->resp);
     free(r->session_cookie);
+    if (r->ctx_free)
+        r->ctx_free(r->ctx);
     free(r);
 }
 
@@ -175,7 +178,9 @@ static bool precheck(struct req *r, const char *path)
     }
     r->route = &routes[r->route_index];
 
-    size_t max = (r->route->flags & ROUTE_BIG_BODY) ? HTTP_BODY_MAX_BIG : HTTP_BODY_MAX;
+    size_t max = (r->route->flags & ROUTE_BIG_BODY)    ? HTTP_BODY_MAX_BIG
+                 : (r->route->flags & ROUTE_WRITE_KEY) ? HTTP_BODY_MAX_INGEST
+                                                       : HTTP_BODY_MAX;
     buf_init(&r->body, max);
     const char *cl = req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
     int64_t len = 0;
@@ -188,6 +193,10 @@ static bool precheck(struct req *r, const char *path)
         return true;
     }
 
+    /* Tracking requests carry a write key, checked by the handler, and JSON under any
+     * content type (Segment and RudderStack clients differ). */
+    if (r->route->flags & ROUTE_WRITE_KEY)
+        return false;
     if (!(r->route->flags & ROUTE_PUBLIC)) {
         if (auth_resolve(r) != KZ_OK || r->user.user_id == 0) {
             reply_problem(r, 401, "authentication required: log in or send a bearer token");
@@ -235,6 +244,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->url = url;
         r->started_ms = now_ms();
         client_ip(conn, r->client_ip, sizeof(r->client_ip));
+        if (atomic_load(&stopping)) { /* a keep-alive client's next request */
+            reply_problem(r, 503, "the server is shutting down; retry");
+            reply_add_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+            reply_add_header(r, "Retry-After", "1");
+            return send_reply(r);
+        }
         if (precheck(r, url))
             return send_reply(r);
         return MHD_YES;
@@ -251,11 +266,30 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_size = 0;
         return MHD_YES;
     }
+    if (r->resume) { /* resumed after a suspension */
+        handler_fn fn = r->resume;
+        r->resume = NULL;
+        fn(r);
+        return send_reply(r);
+    }
     if (r->body_too_big)
         reply_problem(r, 413, "the body is larger than %zu bytes", r->body.max);
     else
         r->route->handler(r);
+    if (r->resume && !r->resp)
+        return MHD_YES; /* suspended: req_resume() brings it back */
     return send_reply(r);
+}
+
+void req_suspend(struct req *r, handler_fn resume)
+{
+    r->resume = resume;
+    MHD_suspend_connection(r->conn);
+}
+
+void req_resume(struct req *r)
+{
+    MHD_resume_connection(r->conn);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -359,7 +393,7 @@ int http_serve(const struct config *cfg)
     signal(SIGPIPE, SIG_IGN);
 
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG;
+                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(
@@ -383,6 +417,7 @@ int http_serve(const struct config *cfg)
     int sig = 0;
     sigwait(&stop, &sig);
     log_info("received %s: finishing in-flight requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    atomic_store(&stopping, true);
     MHD_socket ls = MHD_quiesce_daemon(d);
     if (ls != MHD_INVALID_SOCKET)
         close(ls);

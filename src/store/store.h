@@ -93,6 +93,8 @@ int store_setting_put(struct store *st, const char *key, const char *json);
 
 /* ------------------------------------------------------------ accounts */
 
+#define ACCOUNT_CUSTOM_MAX 65536 /* bytes of an account's custom fields (JSON text) */
+
 struct account {
     int64_t id;
     char *name;
@@ -285,5 +287,15 @@ struct task_filter {
 };
 int store_tasks_list(struct store *st, const struct task_filter *f, struct task **out, size_t *n);
 void tasks_free(struct task *v, size_t n);
+
+/* ------------------------------------------------------------ usage ingestion */
+
+struct ingest_batch;
+/* Applies one request's messages (store/ingest.c): stores new events (a repeated
+ * (write key, messageId) is skipped), resolves identity (group links a user to an account,
+ * creating it; identify updates the contact), attributes events, updates the daily rollups
+ * and last-seen times, and records the rejected messages. Runs inside the caller's
+ * transaction. */
+int store_ingest_apply(struct store *st, const struct ingest_batch *b);
 
 #endif

@@ -360,6 +360,17 @@ bool utf8_valid(const char *s, size_t n)
     return true;
 }
 
+bool email_valid(const char *s)
+{
+    const char *at = s ? strchr(s, '@') : NULL;
+    if (!at || at == s || !at[1] || strchr(at + 1, '@') || strpbrk(s, "<>,;"))
+        return false;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p <= ' ' || *p == 0x7f)
+            return false;
+    return true;
+}
+
 bool currency_code_valid(const char *s)
 {
     return s && strlen(s) == 3 && isupper((unsigned char)s[0]) && isupper((unsigned char)s[1]) &&

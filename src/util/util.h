@@ -59,6 +59,9 @@ int64_t date_add_months(int64_t days, int n);
 /* ---- strings */
 bool str_eq(const char *a, const char *b);      /* NULL-safe */
 bool utf8_valid(const char *s, size_t n);
+/* True when s looks like an email: one '@' with text on both sides, no spaces, controls or
+ * list separators. */
+bool email_valid(const char *s);
 /* True for an ISO 4217-shaped currency code: three uppercase ASCII letters. */
 bool currency_code_valid(const char *s);
 /* Lowercase ASCII copy; caller frees. */

@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -292,6 +293,63 @@ export class Server {
     assert.fail(`GET ${p}: more than ${maxPages} pages`);
   }
 
+  // --- Tracking API (Segment-compatible ingestion) ---------------------------------------
+
+  /** POST /api/v1/write-keys as admin; asserts 201 and returns { id, name, key, ... }. */
+  async createWriteKey(name = 'test key') {
+    const r = await this.as(this.admin).post('/api/v1/write-keys', { name });
+    assert.equal(r.status, 201, `POST /api/v1/write-keys: ${r.status} ${r.text}`);
+    assert.match(r.json?.key ?? '', /^wk_/, `POST /api/v1/write-keys: ${r.text}`);
+    return r.json;
+  }
+
+  /**
+   * POST to a tracking endpoint (/v1/batch, /v1/track, ...). Options: key (write key, sent as
+   * HTTP Basic user name with an empty password; omit for none), gzip (compress the body and
+   * send Content-Encoding: gzip; 'magic' compresses without the header), contentType (default
+   * application/json; null for none), headers. body: an object (sent as JSON), a string or a
+   * Buffer (sent as is).
+   */
+  ingest(p, body, { key, gzip = false, contentType = 'application/json', headers = {} } = {}) {
+    const h = { ...headers };
+    if (key !== undefined && key !== null) h.authorization = basicAuth(key);
+    let payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+    if (gzip) {
+      payload = zlib.gzipSync(payload);
+      if (gzip !== 'magic') h['content-encoding'] = 'gzip';
+    }
+    if (contentType !== null) h['content-type'] = contentType;
+    else if (typeof payload === 'string') payload = Buffer.from(payload);
+    return this.fetchRaw('POST', p, { headers: h, body: payload });
+  }
+
+  /** The account whose external_id is extId (GET /api/v1/accounts?external_id=), or null. */
+  async accountByExternalId(extId) {
+    const r = await this.as(this.admin).get(`/api/v1/accounts?external_id=${encodeURIComponent(extId)}`);
+    assert.equal(r.status, 200, `GET /api/v1/accounts?external_id=${extId}: ${r.text}`);
+    assert.ok(r.json.data.length <= 1, `two accounts with external_id ${extId}`);
+    return r.json.data[0] ?? null;
+  }
+
+  /** Every event of an account (GET /api/v1/accounts/{id}/events, all pages), newest first. */
+  async accountEvents(accountId, query = '') {
+    const q = query ? `&${query}` : '';
+    return (await this.listAll(this.admin, `/api/v1/accounts/${accountId}/events?limit=500${q}`)).items;
+  }
+
+  /** GET /api/v1/accounts/{id}/usage?query; asserts 200 and returns the JSON. */
+  async usage(accountId, query = '') {
+    const p = `/api/v1/accounts/${accountId}/usage${query ? `?${query}` : ''}`;
+    const r = await this.as(this.admin).get(p);
+    assert.equal(r.status, 200, `GET ${p}: ${r.status} ${r.text}`);
+    return r.json;
+  }
+
+  /** Every row of GET /api/v1/ingest/errors (newest first). */
+  async ingestErrors() {
+    return (await this.listAll(this.admin, '/api/v1/ingest/errors?limit=500')).items;
+  }
+
   /** Whole-stderr sanitizer check. */
   assertClean() {
     assertNoSanitizerReport(this.stderrText, `server stderr (port ${this.port})`);
@@ -483,4 +541,42 @@ export function parseCsv(text) {
 export function csvObjects(text) {
   const [header, ...rows] = parseCsv(text);
   return { header, rows: rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]]))) };
+}
+
+/** The Authorization header of the tracking API: HTTP Basic, write key as user, no password. */
+export const basicAuth = (key) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
+
+/** A unique message id (Segment messageId) with a readable prefix. */
+let msgSeq = 0;
+export const msgId = (prefix = 'm') => `${prefix}-${process.pid}-${++msgSeq}-${Math.random().toString(36).slice(2, 10)}`;
+
+/** Counts of the values of an array: { value: n }. */
+export function countBy(items, key = (x) => x) {
+  const out = {};
+  for (const it of items) {
+    const k = key(it);
+    out[k] = (out[k] || 0) + 1;
+  }
+  return out;
+}
+
+/** Polls cond() every 10 ms until true, failing after ms. */
+export async function waitFor(cond, ms, what) {
+  const t0 = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - t0 > ms) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/**
+ * Runs one SQL query with the sqlite3 CLI on a database file (read-only; fine while the
+ * server runs: WAL mode) and returns its rows as arrays of strings, or null when the sqlite3
+ * CLI is not installed. For checks the API cannot make (rows no API shows).
+ */
+export function sqliteQuery(db, sql) {
+  const r = spawnSync('sqlite3', ['-readonly', '-separator', '\t', db, sql], { encoding: 'utf8', timeout: 30000 });
+  if (r.error?.code === 'ENOENT') return null;
+  assert.equal(r.status, 0, `sqlite3 ${sql}: ${r.stderr || r.error}`);
+  return r.stdout.split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
 }

@@ -1,0 +1,105 @@
+/*
+ * The ingest writer: a single thread that takes every request waiting in the queue and
+ * applies them all in one SQLite transaction (group commit: many requests, one fsync),
+ * then tells each request its outcome. A request is answered only after COMMIT, so an
+ * acknowledged event survives kill -9; one writer means no lock contention between writers.
+ */
+#include "ingest/ingest.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "kizuna.h"
+#include "store/store.h"
+#include "util/util.h"
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static struct ingest_job *head, *tail;
+static size_t queued;
+static bool running, stopping;
+static pthread_t thread;
+
+/* Applies jobs (a list) in one transaction; returns the outcome for all of them. */
+static int commit_jobs(struct store *st, struct ingest_job *jobs)
+{
+    int rc = store_begin(st);
+    for (struct ingest_job *j = jobs; j && rc == KZ_OK; j = j->next)
+        rc = store_ingest_apply(st, &j->batch);
+    if (rc == KZ_OK)
+        return store_commit(st);
+    store_rollback(st);
+    return rc;
+}
+
+static void *writer_main(void *arg)
+{
+    (void)arg;
+    struct store *st = store_get();
+    for (;;) {
+        pthread_mutex_lock(&lock);
+        while (!head && !stopping)
+            pthread_cond_wait(&wake, &lock);
+        struct ingest_job *jobs = head;
+        head = tail = NULL;
+        queued = 0;
+        bool stop = stopping && !jobs;
+        pthread_mutex_unlock(&lock);
+        if (stop)
+            break;
+        int rc = commit_jobs(st, jobs);
+        if (rc == KZ_EBUSY) /* another connection held the write lock past the timeout */
+            rc = commit_jobs(st, jobs);
+        if (rc)
+            log_error("ingest: a group commit failed: %s", kz_strerror(rc));
+        while (jobs) {
+            struct ingest_job *next = jobs->next; /* done() may free the job */
+            jobs->rc = rc;
+            jobs->done(jobs->ctx);
+            jobs = next;
+        }
+    }
+    return NULL;
+}
+
+int ingest_writer_start(void)
+{
+    pthread_mutex_lock(&lock);
+    stopping = false;
+    int rc = pthread_create(&thread, NULL, writer_main, NULL);
+    running = rc == 0;
+    pthread_mutex_unlock(&lock);
+    return rc ? -1 : 0;
+}
+
+void ingest_writer_stop(void)
+{
+    pthread_mutex_lock(&lock);
+    bool was = running;
+    stopping = true;
+    running = false;
+    pthread_cond_signal(&wake);
+    pthread_mutex_unlock(&lock);
+    if (was)
+        pthread_join(thread, NULL);
+}
+
+int ingest_submit(struct ingest_job *job)
+{
+    job->next = NULL;
+    pthread_mutex_lock(&lock);
+    int rc = KZ_OK;
+    if (!running || queued >= INGEST_QUEUE_MAX) {
+        rc = KZ_EBUSY;
+    } else {
+        if (tail)
+            tail->next = job;
+        else
+            head = job;
+        tail = job;
+        queued++;
+        pthread_cond_signal(&wake);
+    }
+    pthread_mutex_unlock(&lock);
+    return rc;
+}
