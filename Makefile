@@ -64,9 +64,10 @@ build/test/unit/%: tests/unit/%.c $(TLIB)
 	@echo "  CC      $< (unit test)"
 	@$(CC) $(CFLAGS) -O1 $(SAN) -Itests -o $@ $< $(TLIB) $(LDLIBS) -lcriterion
 
-build/bench/%: bench/%.c $(filter-out build/obj/src/main.o,$(OBJS))
+build/bench/%: bench/%.c bench/bench.h $(filter-out build/obj/src/main.o,$(OBJS))
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  CC      $< (benchmark)"
+	@$(CC) $(CFLAGS) -o $@ $(filter-out %.h,$^) $(LDLIBS)
 
 # The demo database is made once; delete $(DB) to start again.
 run: all

@@ -30,8 +30,10 @@
 static atomic_int inflight;
 static atomic_bool stopping; /* set at SIGTERM: new requests are refused, none suspends */
 
-/* How much of a too-large chunked body is drained (to answer 413) before hanging up. */
+/* How much of a too-large chunked body is drained (to answer 413) before hanging up, and
+ * how far past its limit an announced body is still drained rather than cut off. */
 #define DRAIN_MAX (16u << 20)
+#define DRAIN_SLACK (1u << 20)
 
 /* ------------------------------------------------------------ routing */
 
@@ -188,10 +190,13 @@ static bool precheck(struct req *r, const char *path)
         reply_problem(r, 400, "bad Content-Length");
         return true;
     }
-    if (len > (int64_t)max) {
+    if (len > (int64_t)(max + DRAIN_SLACK)) { /* refused before reading: the connection closes */
         reply_problem(r, 413, "the body is larger than %zu bytes", max);
         return true;
     }
+    /* A little over the limit is read and thrown away, then refused: a client still
+     * writing its body would otherwise get a broken pipe instead of the 413. */
+    r->body_too_big = len > (int64_t)max;
 
     /* Tracking requests carry a write key, checked by the handler, and JSON under any
      * content type (Segment and RudderStack clients differ). */
@@ -252,6 +257,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         if (precheck(r, url))
             return send_reply(r);
+        return MHD_YES;
+    }
+    if (r->resp && !r->resume) { /* answered on the first call: the body is not wanted */
+        *upload_size = 0;
         return MHD_YES;
     }
     if (*upload_size) {

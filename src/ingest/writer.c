@@ -3,22 +3,52 @@
  * applies them all in one SQLite transaction (group commit: many requests, one fsync),
  * then tells each request its outcome. A request is answered only after COMMIT, so an
  * acknowledged event survives kill -9; one writer means no lock contention between writers.
+ * WAL checkpoints run on a second thread, so that copying pages into the database file is
+ * not paid inside the writer's commits.
  */
 #include "ingest/ingest.h"
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <time.h>
 
 #include "kizuna.h"
 #include "store/store.h"
 #include "util/util.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;  /* the writer: jobs or stop */
+static pthread_cond_t tick = PTHREAD_COND_INITIALIZER;  /* the checkpointer: stop */
 static struct ingest_job *head, *tail;
 static size_t queued;
 static bool running, stopping;
-static pthread_t thread;
+static pthread_t thread, checkpointer;
+
+#define CHECKPOINT_EVERY_MS 250
+
+/* Checkpoints the WAL in the background until the writer stops. */
+static void *checkpoint_main(void *arg)
+{
+    (void)arg;
+    pthread_setname_np(pthread_self(), "kz-checkpoint");
+    struct store *st = store_get();
+    pthread_mutex_lock(&lock);
+    while (!stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += CHECKPOINT_EVERY_MS * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&tick, &lock, &until);
+        if (stopping)
+            break;
+        pthread_mutex_unlock(&lock);
+        store_checkpoint(st);
+        pthread_mutex_lock(&lock);
+    }
+    pthread_mutex_unlock(&lock);
+    return NULL;
+}
 
 /* Applies jobs (a list) in one transaction; returns the outcome for all of them. */
 static int commit_jobs(struct store *st, struct ingest_job *jobs)
@@ -35,7 +65,9 @@ static int commit_jobs(struct store *st, struct ingest_job *jobs)
 static void *writer_main(void *arg)
 {
     (void)arg;
+    pthread_setname_np(pthread_self(), "kz-ingest");
     struct store *st = store_get();
+    store_autocheckpoint(st, 0); /* the checkpointer thread does it */
     for (;;) {
         pthread_mutex_lock(&lock);
         while (!head && !stopping)
@@ -68,6 +100,14 @@ int ingest_writer_start(void)
     stopping = false;
     int rc = pthread_create(&thread, NULL, writer_main, NULL);
     running = rc == 0;
+    if (running && pthread_create(&checkpointer, NULL, checkpoint_main, NULL) != 0) {
+        stopping = true; /* without checkpoints the WAL would grow without end */
+        pthread_cond_signal(&wake);
+        pthread_mutex_unlock(&lock);
+        pthread_join(thread, NULL);
+        running = false;
+        return -1;
+    }
     pthread_mutex_unlock(&lock);
     return rc ? -1 : 0;
 }
@@ -79,9 +119,12 @@ void ingest_writer_stop(void)
     stopping = true;
     running = false;
     pthread_cond_signal(&wake);
+    pthread_cond_signal(&tick);
     pthread_mutex_unlock(&lock);
-    if (was)
+    if (was) {
         pthread_join(thread, NULL);
+        pthread_join(checkpointer, NULL);
+    }
 }
 
 int ingest_submit(struct ingest_job *job)

@@ -303,14 +303,18 @@ static int apply_msg(struct store *st, const struct ingest_batch *b, const struc
     int64_t account = 0;
     int rc = KZ_OK;
     bool group = !strcmp(m->type, "group"), identify = !strcmp(m->type, "identify");
-    /* A repeat is found before any side effect: look it up first. */
-    sqlite3_stmt *s = db_prepare(st, "SELECT 1 FROM events WHERE write_key_id = ? AND message_id = ?");
-    db_bind_i64(s, 1, b->write_key_id);
-    db_bind_text(s, 2, m->message_id);
-    bool seen = sqlite3_step(s) == SQLITE_ROW;
-    sqlite3_reset(s);
-    if (seen)
-        return KZ_OK;
+    sqlite3_stmt *s;
+    /* A group call writes the account before its event row exists, so a repeat is looked
+     * up first; for the others, the insert itself finds it, before any side effect. */
+    if (group) {
+        s = db_prepare(st, "SELECT 1 FROM events WHERE write_key_id = ? AND message_id = ?");
+        db_bind_i64(s, 1, b->write_key_id);
+        db_bind_text(s, 2, m->message_id);
+        bool seen = sqlite3_step(s) == SQLITE_ROW;
+        sqlite3_reset(s);
+        if (seen)
+            return KZ_OK;
+    }
 
     if (group) {
         rc = group_account(st, m, &account);

@@ -295,6 +295,17 @@ int store_integrity_check(struct store *st)
     return ok ? KZ_OK : KZ_EDB;
 }
 
+void store_autocheckpoint(struct store *st, int pages)
+{
+    sqlite3_wal_autocheckpoint(st->db, pages);
+}
+
+int store_checkpoint(struct store *st)
+{
+    int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return rc == SQLITE_OK ? KZ_OK : db_rc(st, rc);
+}
+
 int store_backup(struct store *st, const char *path)
 {
     sqlite3 *dst = NULL;

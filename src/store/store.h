@@ -31,6 +31,12 @@ void store_rollback(struct store *st);
 /* Copies the live database to path with SQLite's online backup API. */
 int store_backup(struct store *st, const char *path);
 
+/* WAL checkpoints: pages == 0 stops this connection from checkpointing in its commits
+ * (SQLite's default is 1000); store_checkpoint copies what it can from the WAL into the
+ * database without waiting for readers (a passive checkpoint). */
+void store_autocheckpoint(struct store *st, int pages);
+int store_checkpoint(struct store *st);
+
 /* Runs PRAGMA integrity_check; KZ_OK when it says "ok". */
 int store_integrity_check(struct store *st);
 

@@ -97,6 +97,15 @@ test('an unknown path is a 404 problem', async () => {
   assertProblem(await admin().get('/api/v1/accounts/1/nope'), 404);
 });
 
+// Regression: a request answered on its first callback (404, 405, 503 while stopping) still
+// has its body delivered by libmicrohttpd; that must not reach the (absent) route's handler.
+test('a body sent to an unknown path or with a wrong method is 404/405, and the server lives on', async () => {
+  const body = JSON.stringify({ name: 'x'.repeat(5000) });
+  assertProblem(await admin().request('POST', '/api/v1/nope', { body }), 404);
+  assertProblem(await admin().request('PUT', '/api/v1/accounts', { body }), 405);
+  assert.equal((await admin().get('/healthz')).status, 200);
+});
+
 test('a wrong method on a known path is 405 with an Allow header', async () => {
   const allow = (r) => new Set((r.headers.get('allow') || '').split(',').map((s) => s.trim()).filter(Boolean));
   const cases = [

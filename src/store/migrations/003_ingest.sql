@@ -29,11 +29,13 @@ CREATE TABLE events (
     properties         TEXT NOT NULL DEFAULT '{}', -- properties (track/page/screen) or traits
     context            TEXT NOT NULL DEFAULT '{}'
 );
+-- Each index costs every insert on the ingest path, so only these: dedup, the account's
+-- stream, and (partial, so that attributed events skip them) the unattributed events of a
+-- user for its group call and the anonymous ones for an alias.
 CREATE UNIQUE INDEX events_message ON events(write_key_id, message_id);
 CREATE INDEX events_account ON events(account_id, timestamp, id);
-CREATE INDEX events_user ON events(user_id, account_id);
-CREATE INDEX events_anonymous ON events(anonymous_id, user_id);
-CREATE INDEX events_received ON events(received_at);
+CREATE INDEX events_unattributed ON events(user_id) WHERE account_id IS NULL;
+CREATE INDEX events_anonymous ON events(anonymous_id) WHERE user_id IS NULL;
 
 -- The product's users as the tracking API knows them (Segment userId), and their account.
 CREATE TABLE tracked_users (
