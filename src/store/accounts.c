@@ -76,7 +76,7 @@ static void account_row(sqlite3_stmt *s, struct account *a)
 static int account_one(struct store *st, sqlite3_stmt *s, struct account *out)
 {
     int rc = sqlite3_step(s);
-    int krc = rc == SQLITE_ROW ? KZ_OK : rc == SQLITE_DONE ? KZ_ENOTFOUND : db_rc(st, rc);
+    int krc = db_row_rc(st, rc);
     if (krc == KZ_OK)
         account_row(s, out);
     sqlite3_reset(s);
@@ -113,7 +113,7 @@ int store_account_owner(struct store *st, int64_t id, int64_t *owner_id)
     if (rc == SQLITE_ROW)
         *owner_id = db_col_i64(s, 0, 0);
     sqlite3_reset(s);
-    return rc == SQLITE_ROW ? KZ_OK : rc == SQLITE_DONE ? KZ_ENOTFOUND : db_rc(st, rc);
+    return db_row_rc(st, rc);
 }
 
 /* Binds the writable columns in the order of the INSERT and UPDATE below. */
@@ -172,9 +172,7 @@ int store_account_update(struct store *st, struct account *a)
                                      "custom = ?, updated_at = ? WHERE id = ?");
     bind_account(s, a);
     db_bind_i64(s, 14, a->id);
-    int rc = db_exec_stmt(st, s);
-    if (rc == KZ_OK && sqlite3_changes(st->db) == 0)
-        rc = KZ_ENOTFOUND;
+    int rc = db_exec_one(st, s);
     if (rc)
         return rc;
     rc = store_tiers_recompute(st, a->id);
@@ -185,9 +183,7 @@ int store_account_delete(struct store *st, int64_t id)
 {
     sqlite3_stmt *s = db_prepare(st, "DELETE FROM accounts WHERE id = ?");
     db_bind_i64(s, 1, id);
-    int rc = db_exec_stmt(st, s);
-    if (rc == KZ_OK && sqlite3_changes(st->db) == 0)
-        rc = KZ_ENOTFOUND;
+    int rc = db_exec_one(st, s);
     return rc;
 }
 

@@ -150,9 +150,7 @@ int store_contact_delete(struct store *st, int64_t account_id, int64_t id)
     sqlite3_stmt *s = db_prepare(st, "DELETE FROM contacts WHERE id = ? AND account_id = ?");
     db_bind_i64(s, 1, id);
     db_bind_i64(s, 2, account_id);
-    int rc = db_exec_stmt(st, s);
-    if (rc == KZ_OK && sqlite3_changes(st->db) == 0)
-        rc = KZ_ENOTFOUND;
+    int rc = db_exec_one(st, s);
     return rc;
 }
 

@@ -31,6 +31,10 @@ int db_rc(struct store *st, int rc);
 /* Steps a statement that returns no rows, resets it, and returns a kz_rc
  * (a constraint violation is KZ_ECONFLICT). */
 int db_exec_stmt(struct store *st, sqlite3_stmt *s);
+/* The kz_rc of a step that expects one row: KZ_OK for a row, KZ_ENOTFOUND for none. */
+int db_row_rc(struct store *st, int rc);
+/* db_exec_stmt for an UPDATE or DELETE of one row: KZ_ENOTFOUND when no row changed. */
+int db_exec_one(struct store *st, sqlite3_stmt *s);
 
 void db_bind_text(sqlite3_stmt *s, int i, const char *v);      /* NULL binds NULL */
 void db_bind_i64(sqlite3_stmt *s, int i, int64_t v);

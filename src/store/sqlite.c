@@ -210,6 +210,19 @@ int db_exec_stmt(struct store *st, sqlite3_stmt *s)
     return krc;
 }
 
+int db_row_rc(struct store *st, int rc)
+{
+    return rc == SQLITE_ROW ? KZ_OK : rc == SQLITE_DONE ? KZ_ENOTFOUND : db_rc(st, rc);
+}
+
+int db_exec_one(struct store *st, sqlite3_stmt *s)
+{
+    int rc = db_exec_stmt(st, s);
+    if (rc == KZ_OK && sqlite3_changes(st->db) == 0)
+        rc = KZ_ENOTFOUND;
+    return rc;
+}
+
 void db_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
     if (v)

@@ -55,7 +55,7 @@ int store_subscription_get(struct store *st, int64_t account_id, struct subscrip
     if (rc == SQLITE_ROW)
         sub_row(s, out);
     sqlite3_reset(s);
-    return rc == SQLITE_ROW ? KZ_OK : rc == SQLITE_DONE ? KZ_ENOTFOUND : db_rc(st, rc);
+    return db_row_rc(st, rc);
 }
 
 int store_subscription_put(struct store *st, const struct subscription *sub)

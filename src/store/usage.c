@@ -91,9 +91,7 @@ int store_write_key_revoke(struct store *st, int64_t id)
                                      "WHERE id = ?");
     db_bind_text(s, 1, now);
     db_bind_i64(s, 2, id);
-    int rc = db_exec_stmt(st, s);
-    if (rc == KZ_OK && sqlite3_changes(st->db) == 0)
-        rc = KZ_ENOTFOUND;
+    int rc = db_exec_one(st, s);
     return rc;
 }
 
@@ -107,7 +105,7 @@ int store_write_key_lookup(struct store *st, const char *key, int64_t *id)
     if (rc == SQLITE_ROW)
         *id = sqlite3_column_int64(s, 0);
     sqlite3_reset(s);
-    return rc == SQLITE_ROW ? KZ_OK : rc == SQLITE_DONE ? KZ_ENOTFOUND : db_rc(st, rc);
+    return db_row_rc(st, rc);
 }
 
 /* ------------------------------------------------------------ ingest errors */
@@ -508,7 +506,7 @@ static int report_account(struct store *st, struct usage_report *rep)
         rep->seats = db_col_i64(s, 1, -1);
     }
     sqlite3_reset(s);
-    return rc == SQLITE_ROW ? KZ_OK : rc == SQLITE_DONE ? KZ_ENOTFOUND : db_rc(st, rc);
+    return db_row_rc(st, rc);
 }
 
 /* The account's tracked users, most recent first, each with the contact (the lowest id

@@ -33,7 +33,7 @@ static void user_row(sqlite3_stmt *s, struct user *u)
 static int user_one(struct store *st, sqlite3_stmt *s, struct user *out)
 {
     int rc = sqlite3_step(s);
-    int krc = rc == SQLITE_ROW ? KZ_OK : rc == SQLITE_DONE ? KZ_ENOTFOUND : db_rc(st, rc);
+    int krc = db_row_rc(st, rc);
     if (krc == KZ_OK)
         user_row(s, out);
     sqlite3_reset(s);
@@ -87,9 +87,7 @@ int store_user_update(struct store *st, struct user *u)
     db_bind_text(s, 5, u->password_hash);
     db_bind_text(s, 6, u->updated_at);
     db_bind_i64(s, 7, u->id);
-    int rc = db_exec_stmt(st, s);
-    if (rc == KZ_OK && sqlite3_changes(st->db) == 0)
-        rc = KZ_ENOTFOUND;
+    int rc = db_exec_one(st, s);
     if (rc == KZ_OK && u->disabled) { /* a disabled user is logged out everywhere */
         s = db_prepare(st, "DELETE FROM sessions WHERE user_id = ?");
         db_bind_i64(s, 1, u->id);
@@ -102,9 +100,7 @@ int store_user_delete(struct store *st, int64_t id)
 {
     sqlite3_stmt *s = db_prepare(st, "DELETE FROM users WHERE id = ?");
     db_bind_i64(s, 1, id);
-    int rc = db_exec_stmt(st, s);
-    if (rc == KZ_OK && sqlite3_changes(st->db) == 0)
-        rc = KZ_ENOTFOUND;
+    int rc = db_exec_one(st, s);
     return rc;
 }
 
@@ -164,7 +160,7 @@ int store_session_user(struct store *st, const char *token_hash, int64_t now, in
     if (rc == SQLITE_ROW)
         *user_id = sqlite3_column_int64(s, 0);
     sqlite3_reset(s);
-    return rc == SQLITE_ROW ? KZ_OK : rc == SQLITE_DONE ? KZ_ENOTFOUND : db_rc(st, rc);
+    return db_row_rc(st, rc);
 }
 
 int store_session_delete(struct store *st, const char *token_hash)
@@ -275,7 +271,7 @@ int store_token_get(struct store *st, int64_t id, struct api_token *out)
     if (rc == SQLITE_ROW)
         token_row(s, out);
     sqlite3_reset(s);
-    return rc == SQLITE_ROW ? KZ_OK : rc == SQLITE_DONE ? KZ_ENOTFOUND : db_rc(st, rc);
+    return db_row_rc(st, rc);
 }
 
 int store_token_revoke(struct store *st, int64_t id)
@@ -286,9 +282,7 @@ int store_token_revoke(struct store *st, int64_t id)
                                      "WHERE id = ?");
     db_bind_text(s, 1, now);
     db_bind_i64(s, 2, id);
-    int rc = db_exec_stmt(st, s);
-    if (rc == KZ_OK && sqlite3_changes(st->db) == 0)
-        rc = KZ_ENOTFOUND;
+    int rc = db_exec_one(st, s);
     return rc;
 }
 
@@ -302,7 +296,7 @@ int store_setting_get(struct store *st, const char *key, char **json)
     if (rc == SQLITE_ROW)
         *json = db_col_text(s, 0);
     sqlite3_reset(s);
-    return rc == SQLITE_ROW ? KZ_OK : rc == SQLITE_DONE ? KZ_ENOTFOUND : db_rc(st, rc);
+    return db_row_rc(st, rc);
 }
 
 int store_setting_put(struct store *st, const char *key, const char *json)
