@@ -80,6 +80,8 @@ int api_tasks_delete(struct req *r);
 
 int api_settings_tiers_get(struct req *r);
 int api_settings_tiers_put(struct req *r);
+int api_settings_ingest_get(struct req *r);
+int api_settings_ingest_put(struct req *r);
 
 int api_import_accounts(struct req *r);
 

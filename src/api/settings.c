@@ -1,6 +1,7 @@
 /*
  * /api/v1/settings/tiers: the ARR thresholds (per currency) that assign each account its
  * touch tier (high / low / tech touch). Saving them recomputes every account's tier.
+ * /api/v1/settings/ingest: how many days raw tracked events are kept (rollups stay).
  */
 #include "api/api.h"
 #include "api/fields.h"
@@ -90,4 +91,34 @@ int api_settings_tiers_put(struct req *r)
 out:
     free(v);
     return 0;
+}
+
+static int reply_ingest_settings(struct req *r)
+{
+    int64_t days;
+    int rc = store_event_retention(store_get(), &days);
+    if (rc)
+        return reply_rc(r, rc, "ingest settings");
+    json_t *o = json_object();
+    json_object_set_new(o, "retention_days", json_integer(days));
+    return reply_json(r, 200, o);
+}
+
+int api_settings_ingest_get(struct req *r)
+{
+    return reply_ingest_settings(r);
+}
+
+int api_settings_ingest_put(struct req *r)
+{
+    static const char *const known[] = { "retention_days", NULL };
+    json_t *body = req_json(r);
+    int64_t days = 0;
+    if (!body || fields_known(r, body, known) ||
+        field_i64(r, body, "retention_days", FIELD_REQUIRED, 0, 3650, 0, &days))
+        return 0;
+    char text[24];
+    snprintf(text, sizeof(text), "%lld", (long long)days);
+    int rc = store_setting_put(store_get(), "event_retention_days", text);
+    return rc ? reply_rc(r, rc, "ingest settings") : reply_ingest_settings(r);
 }

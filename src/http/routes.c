@@ -75,6 +75,8 @@ const struct route routes[] = {
     R("GET",    "/api/v1/accounts/:id/events",               api_events_list,        ROLE_VIEWER, 0),
     R("GET",    "/api/v1/settings/key-events",               api_settings_key_events_get, ROLE_VIEWER, 0),
     R("PUT",    "/api/v1/settings/key-events",               api_settings_key_events_put, ROLE_ADMIN, 0),
+    R("GET",    "/api/v1/settings/ingest",                   api_settings_ingest_get, ROLE_VIEWER, 0),
+    R("PUT",    "/api/v1/settings/ingest",                   api_settings_ingest_put, ROLE_ADMIN, 0),
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

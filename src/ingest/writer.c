@@ -4,7 +4,8 @@
  * then tells each request its outcome. A request is answered only after COMMIT, so an
  * acknowledged event survives kill -9; one writer means no lock contention between writers.
  * WAL checkpoints run on a second thread, so that copying pages into the database file is
- * not paid inside the writer's commits.
+ * not paid inside the writer's commits; the same thread applies the raw-event retention
+ * once an hour, in small deletes that hold the write lock only briefly.
  */
 #include "ingest/ingest.h"
 
@@ -25,13 +26,34 @@ static bool running, stopping;
 static pthread_t thread, checkpointer;
 
 #define CHECKPOINT_EVERY_MS 250
+#define PURGE_EVERY_S 3600
+#define PURGE_BATCH 10000
 
-/* Checkpoints the WAL in the background until the writer stops. */
+/* Deletes raw events older than the retention setting, a batch at a time. */
+static void purge_old_events(struct store *st)
+{
+    int64_t days, deleted = 0, total = 0;
+    if (store_event_retention(st, &days) || days == 0)
+        return;
+    char before[21];
+    time_format(now_unix() - days * 86400, before);
+    do {
+        if (store_events_purge(st, before, PURGE_BATCH, &deleted))
+            break;
+        total += deleted;
+    } while (deleted == PURGE_BATCH && !stopping);
+    if (total)
+        log_info("ingest: deleted %lld raw events received before %s (retention %lld days)",
+                 (long long)total, before, (long long)days);
+}
+
+/* Checkpoints the WAL in the background until the writer stops; purges hourly. */
 static void *checkpoint_main(void *arg)
 {
     (void)arg;
     pthread_setname_np(pthread_self(), "kz-checkpoint");
     struct store *st = store_get();
+    int64_t last_purge = 0;
     pthread_mutex_lock(&lock);
     while (!stopping) {
         struct timespec until;
@@ -44,6 +66,10 @@ static void *checkpoint_main(void *arg)
             break;
         pthread_mutex_unlock(&lock);
         store_checkpoint(st);
+        if (now_unix() - last_purge >= PURGE_EVERY_S) {
+            last_purge = now_unix();
+            purge_old_events(st);
+        }
         pthread_mutex_lock(&lock);
     }
     pthread_mutex_unlock(&lock);

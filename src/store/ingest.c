@@ -357,6 +357,61 @@ static int apply_msg(struct store *st, const struct ingest_batch *b, const struc
     return rc;
 }
 
+/* received_at of event id, or NULL (heap). */
+static char *received_of(struct store *st, int64_t id)
+{
+    sqlite3_stmt *s = db_prepare(st, "SELECT received_at FROM events WHERE id >= ? ORDER BY id LIMIT 1");
+    db_bind_i64(s, 1, id);
+    char *r = sqlite3_step(s) == SQLITE_ROW ? db_col_text(s, 0) : NULL;
+    sqlite3_reset(s);
+    return r;
+}
+
+int store_events_purge(struct store *st, const char *before, int max, int64_t *deleted)
+{
+    *deleted = 0;
+    sqlite3_stmt *s = db_prepare(st, "SELECT min(id), max(id) FROM events");
+    int64_t lo = 0, hi = 0;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        lo = db_col_i64(s, 0, 0);
+        hi = db_col_i64(s, 1, 0);
+    }
+    sqlite3_reset(s);
+    if (!lo)
+        return KZ_OK;
+    /* The last id received before the cut: ids grow with the time received. */
+    int64_t cut = lo - 1;
+    while (lo <= hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        char *at = received_of(st, mid);
+        bool old = at && strcmp(at, before) < 0;
+        free(at);
+        if (old)
+            cut = mid, lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    s = db_prepare(st, "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id <= ? "
+                       "ORDER BY id LIMIT ?)");
+    db_bind_i64(s, 1, cut);
+    db_bind_i64(s, 2, max);
+    int rc = db_exec_stmt(st, s);
+    if (rc == KZ_OK)
+        *deleted = sqlite3_changes(st->db);
+    return rc;
+}
+
+int store_event_retention(struct store *st, int64_t *days)
+{
+    char *v = NULL;
+    int rc = store_setting_get(st, "event_retention_days", &v);
+    *days = EVENT_RETENTION_DEFAULT;
+    if (rc == KZ_OK && (parse_i64(v, days) || *days < 0))
+        *days = EVENT_RETENTION_DEFAULT;
+    free(v);
+    return rc == KZ_ENOTFOUND ? KZ_OK : rc;
+}
+
 int store_ingest_apply(struct store *st, const struct ingest_batch *b)
 {
     int rc = KZ_OK;

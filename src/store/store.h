@@ -304,4 +304,13 @@ struct ingest_batch;
  * transaction. */
 int store_ingest_apply(struct store *st, const struct ingest_batch *b);
 
+/* Raw-event retention: deletes up to max events received before `before` (RFC 3339),
+ * oldest first, and sets *deleted. Events are stored in the order received, so the cut is
+ * found by a binary search on the row id (no index on the ingest path). Rollups stay. */
+int store_events_purge(struct store *st, const char *before, int max, int64_t *deleted);
+
+#define EVENT_RETENTION_DEFAULT 400 /* days: a year and a month, for year-on-year views */
+/* The retention in days (setting "event_retention_days"; 0 = keep forever). */
+int store_event_retention(struct store *st, int64_t *days);
+
 #endif

@@ -376,4 +376,23 @@ test('revoking a write key: 204, then its requests get 401 and store nothing', a
   assertStatus(await srv.ingest('/v1/track', { messageId: msgId('rev'), userId: 'seg-a1', event: 'Still Fine' }, { key: segKey.key }), 200);
 });
 
+test('settings/ingest: raw-event retention in days, 400 by default, validated, set by admins', async () => {
+  const g = await admin().get('/api/v1/settings/ingest');
+  assertStatus(g, 200);
+  assert.deepEqual(g.json, { retention_days: 400 });
+  const p = await admin().put('/api/v1/settings/ingest', { retention_days: 90 });
+  assertStatus(p, 200);
+  assert.deepEqual(p.json, { retention_days: 90 });
+  assert.deepEqual((await admin().get('/api/v1/settings/ingest')).json, { retention_days: 90 });
+  assertProblem(await admin().put('/api/v1/settings/ingest', { retention_days: -1 }), 400, 'retention_days');
+  assertProblem(await admin().put('/api/v1/settings/ingest', { retention_days: 3651 }), 400, 'retention_days');
+  assertProblem(await admin().put('/api/v1/settings/ingest', { retention_days: '90' }), 400, 'retention_days');
+  assertProblem(await admin().put('/api/v1/settings/ingest', {}), 400, 'retention_days');
+  assertProblem(await admin().put('/api/v1/settings/ingest', { retention_days: 9, keep: true }), 400, 'keep');
+  const viewer = await srv.createUser('viewer');
+  assertStatus(await srv.as(viewer).get('/api/v1/settings/ingest'), 200);
+  assertProblem(await srv.as(viewer).put('/api/v1/settings/ingest', { retention_days: 1 }), 403);
+  assert.deepEqual((await admin().get('/api/v1/settings/ingest')).json, { retention_days: 90 });
+});
+
 test('server stops cleanly', () => srv.stop());

@@ -302,6 +302,10 @@ const GLOBAL_ROUTES = [
     }),
   },
   {
+    route: 'PUT /api/v1/settings/ingest', allowed: ['admin'], expect: 200,
+    setup: async () => ({ method: 'PUT', path: '/api/v1/settings/ingest', body: { retention_days: 400 } }),
+  },
+  {
     route: 'POST /api/v1/import/accounts', allowed: ['admin'], expect: 200,
     setup: async () => {
       const ext = `IMP-${Math.random().toString(36).slice(2)}`;

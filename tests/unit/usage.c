@@ -523,3 +523,40 @@ Test(usage, ingest_errors_newest_first_with_pages)
     cr_assert_str_eq(v[0].message, "{\"type\":1}");
     ingest_errors_free(v, n);
 }
+
+Test(usage, retention_purge_deletes_the_oldest_received_events_in_batches)
+{
+    int64_t wk = insert_write_key(), deleted = -1, days = -1;
+    /* 30 events received one a day from 2025-01-01, with a gap where ids were deleted. */
+    for (int i = 0; i < 30; i++) {
+        char day[11];
+        date_from_days(date_to_days("2025-01-01") + i, day);
+        sql("INSERT INTO events (account_id, write_key_id, message_id, type, name, user_id, "
+            "timestamp, received_at) VALUES (%lld, %lld, 'r%d', 'track', 'E', 'u1', "
+            "'%sT00:00:00Z', '%sT09:00:00Z')", (long long)acme, (long long)wk, i, day, day);
+    }
+    sql("DELETE FROM events WHERE message_id IN ('r3', 'r4', 'r5')");
+    used(acme, "2025-01-02", "E", 1);
+    /* Received before 2025-01-21: r0..r19 less the three gone = 17, at most 10 a call. */
+    cr_assert_eq(store_events_purge(st, "2025-01-21T00:00:00Z", 10, &deleted), KZ_OK);
+    cr_assert_eq(deleted, 10);
+    cr_assert_eq(store_events_purge(st, "2025-01-21T00:00:00Z", 10, &deleted), KZ_OK);
+    cr_assert_eq(deleted, 7);
+    cr_assert_eq(store_events_purge(st, "2025-01-21T00:00:00Z", 10, &deleted), KZ_OK);
+    cr_assert_eq(deleted, 0);
+    sqlite3_stmt *s = db_prepare(st, "SELECT count(*), min(message_id) FROM events");
+    cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
+    cr_assert_eq(sqlite3_column_int(s, 0), 10);
+    cr_assert_str_eq((const char *)sqlite3_column_text(s, 1), "r20");
+    sqlite3_reset(s);
+    s = db_prepare(st, "SELECT count(*) FROM usage_daily");
+    cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
+    cr_assert_gt(sqlite3_column_int(s, 0), 0, "rollups are kept");
+    sqlite3_reset(s);
+    /* Retention: the default until set, then the setting; 0 keeps everything. */
+    cr_assert_eq(store_event_retention(st, &days), KZ_OK);
+    cr_assert_eq(days, EVENT_RETENTION_DEFAULT);
+    cr_assert_eq(store_setting_put(st, "event_retention_days", "30"), KZ_OK);
+    cr_assert_eq(store_event_retention(st, &days), KZ_OK);
+    cr_assert_eq(days, 30);
+}
