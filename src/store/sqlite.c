@@ -92,6 +92,9 @@ static int migrate(sqlite3 *db)
 
 int store_init(const char *path)
 {
+    /* SQLite's allocation statistics take a global mutex on every malloc; we never read
+     * them. Must precede the first connection (later calls are refused, harmlessly). */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     free(db_path);
     db_path = xstrdup(path);
     sqlite3 *db = open_conn(path);
