@@ -64,24 +64,35 @@ static int track_reply(struct req *r)
     return reply_json(r, 200, o);
 }
 
-/* The write key's id from Basic auth or the body's writeKey; 0 when missing or not live. */
-static int64_t write_key_id(struct req *r, const char *body_key)
+/* The id of a live write key, or 0 for a missing, unknown or revoked one. */
+static int64_t write_key_id(const char *key)
 {
-    char *pass = NULL;
-    char *user = MHD_basic_auth_get_username_password(r->conn, &pass);
-    const char *key = user && *user ? user : body_key;
     int64_t id = 0;
     if (!key || strlen(key) > 200 || store_write_key_lookup(store_get(), key, &id) != KZ_OK)
         id = 0;
-    MHD_free(user);
-    MHD_free(pass);
     return id;
+}
+
+static int reply_no_key(struct req *r)
+{
+    reply_problem(r, 401, "a valid write key is required (HTTP Basic user name)");
+    reply_add_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Basic realm=\"kizuna\"");
+    return 0;
 }
 
 static int track(struct req *r, const char *type)
 {
     char *plain = NULL, *body_key = NULL, err[256];
     size_t len;
+    /* A key in the Authorization header is checked before any work on the body; only a
+     * request without one needs the body parsed to find its "writeKey". */
+    char *pass = NULL;
+    char *user = MHD_basic_auth_get_username_password(r->conn, &pass);
+    int64_t key = user && *user ? write_key_id(user) : -1;
+    MHD_free(user);
+    MHD_free(pass);
+    if (key == 0)
+        return reply_no_key(r);
     int rc = ingest_gunzip(r->body.p ? r->body.p : "", r->body.len, &plain, &len);
     if (rc == KZ_ETOOBIG)
         return reply_problem(r, 413, "the decompressed body is larger than %u bytes",
@@ -95,13 +106,12 @@ static int track(struct req *r, const char *type)
     t->single = type != NULL;
     rc = ingest_parse(body, len, type, now_unix(), &t->job.batch, &body_key, err, sizeof(err));
     free(plain);
-    int64_t key = write_key_id(r, body_key);
+    if (key < 0)
+        key = write_key_id(body_key);
     free(body_key);
     if (!key) {
         track_ctx_free(t);
-        reply_problem(r, 401, "a valid write key is required (HTTP Basic user name)");
-        reply_add_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Basic realm=\"kizuna\"");
-        return 0;
+        return reply_no_key(r);
     }
     if (rc) {
         track_ctx_free(t);

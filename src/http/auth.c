@@ -128,10 +128,3 @@ void login_record(const char *ip, bool success)
     }
     pthread_mutex_unlock(&slots_lock);
 }
-
-void login_reset(void)
-{
-    pthread_mutex_lock(&slots_lock);
-    memset(slots, 0, sizeof(slots));
-    pthread_mutex_unlock(&slots_lock);
-}

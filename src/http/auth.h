@@ -21,8 +21,6 @@ void principal_cleanup(struct principal *p);
 /* Login rate limit: true when ip may try now; otherwise *retry_after seconds to wait. */
 bool login_allowed(const char *ip, int *retry_after);
 void login_record(const char *ip, bool success);
-/* Test hook: forget all failures. */
-void login_reset(void);
 
 /* Set-Cookie values: a new session (token) or the expired one that logs out. Caller frees. */
 char *session_cookie(const char *token, int max_age);

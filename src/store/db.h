@@ -11,6 +11,7 @@
 #include "util/util.h"
 
 struct stmt_slot {
+    const char *key; /* the caller's SQL pointer when first prepared: a hint, not an identity */
     char *sql;
     sqlite3_stmt *stmt;
 };
