@@ -146,7 +146,8 @@ static int reload(struct store *st, struct account *a)
     return rc;
 }
 
-int store_account_create(struct store *st, struct account *a)
+/* The account row, its first phase_history row (migration 004) and its tier. */
+static int account_insert(struct store *st, struct account *a)
 {
     db_now(a->updated_at);
     sqlite3_stmt *s = db_prepare(st, "INSERT INTO accounts (name, domain, external_id, industry, "
@@ -159,7 +160,31 @@ int store_account_create(struct store *st, struct account *a)
     if (rc)
         return rc;
     a->id = sqlite3_last_insert_rowid(st->db);
-    rc = store_tiers_recompute(st, a->id);
+    s = db_prepare(st, "INSERT INTO phase_history (account_id, phase, entered_at, moved_by) "
+                       "SELECT id, phase, created_at, 'initial' FROM accounts WHERE id = ?");
+    db_bind_i64(s, 1, a->id);
+    rc = db_exec_stmt(st, s);
+    if (rc)
+        return rc;
+    s = db_prepare(st, "UPDATE accounts SET phase_entered_at = created_at WHERE id = ?");
+    db_bind_i64(s, 1, a->id);
+    rc = db_exec_stmt(st, s);
+    if (rc)
+        return rc;
+    return store_tiers_recompute(st, a->id);
+}
+
+int store_account_create(struct store *st, struct account *a)
+{
+    int rc = store_begin(st);
+    if (rc)
+        return rc;
+    rc = account_insert(st, a);
+    if (rc) {
+        store_rollback(st);
+        return rc;
+    }
+    rc = store_commit(st);
     return rc ? rc : reload(st, a);
 }
 

@@ -1,0 +1,113 @@
+-- 004: the success journey (phases, milestones, phase history), success plans (goals),
+-- survey responses and the DEAR health score with its daily history.
+-- The lifecycle (phases and milestones) and the health model are settings rows holding JSON
+-- ("lifecycle", "health_model"); defaults live in code and apply until an admin saves one.
+
+-- Every phase an account has been in. The open row (left_at IS NULL) is the current phase,
+-- mirrored in accounts.phase for filters and sorts.
+CREATE TABLE phase_history (
+    id         INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    phase      TEXT NOT NULL,
+    entered_at TEXT NOT NULL,
+    left_at    TEXT,
+    -- how the account entered this phase
+    moved_by   TEXT NOT NULL
+               CHECK (moved_by IN ('initial', 'milestones', 'manual', 'churn', 'reactivation')),
+    user_id    INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    reason     TEXT
+);
+CREATE INDEX phase_history_account ON phase_history(account_id, entered_at, id);
+CREATE UNIQUE INDEX phase_history_open ON phase_history(account_id) WHERE left_at IS NULL;
+
+-- Milestones an account has completed (or that a user reopened: a reopened milestone is only
+-- completed again by hand, so a criterion cannot silently undo a CSM's decision).
+CREATE TABLE milestone_states (
+    account_id   INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    milestone    TEXT NOT NULL,     -- the milestone key from the lifecycle settings
+    state        TEXT NOT NULL CHECK (state IN ('complete', 'reopened')),
+    completed_at TEXT,              -- set when state = 'complete'
+    completed_by TEXT CHECK (completed_by IN ('criterion', 'manual')),
+    user_id      INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    detail       TEXT,              -- what satisfied the criterion, or the user's note
+    updated_at   TEXT NOT NULL,
+    PRIMARY KEY (account_id, milestone)
+);
+
+-- Success plan goals (ROI): baseline (Before), target, current value (After) with history.
+CREATE TABLE goals (
+    id          INTEGER PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    title       TEXT NOT NULL,
+    metric      TEXT NOT NULL,
+    unit        TEXT,
+    baseline    REAL,
+    target      REAL NOT NULL,
+    current     REAL,
+    due_date    TEXT,
+    status      TEXT NOT NULL DEFAULT 'active'
+                CHECK (status IN ('active', 'achieved', 'missed', 'cancelled')),
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+CREATE INDEX goals_account ON goals(account_id, id);
+
+CREATE TABLE goal_values (
+    id          INTEGER PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    goal_id     INTEGER NOT NULL REFERENCES goals(id) ON DELETE CASCADE,
+    value       REAL NOT NULL,
+    measured_at TEXT NOT NULL,
+    user_id     INTEGER REFERENCES users(id) ON DELETE SET NULL
+);
+CREATE INDEX goal_values_goal ON goal_values(goal_id, measured_at, id);
+
+-- NPS (0-10), CSAT (1-5) and CES (1-7) answers.
+CREATE TABLE survey_responses (
+    id          INTEGER PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    contact_id  INTEGER REFERENCES contacts(id) ON DELETE SET NULL,
+    type        TEXT NOT NULL CHECK (type IN ('nps', 'csat', 'ces')),
+    score       INTEGER NOT NULL,
+    comment     TEXT,
+    answered_at TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    CHECK ((type = 'nps' AND score BETWEEN 0 AND 10) OR
+           (type = 'csat' AND score BETWEEN 1 AND 5) OR
+           (type = 'ces' AND score BETWEEN 1 AND 7))
+);
+CREATE INDEX survey_responses_account ON survey_responses(account_id, answered_at, id);
+CREATE INDEX survey_responses_type ON survey_responses(type, answered_at);
+
+-- One health snapshot per account and day (the last recompute of the day wins). The
+-- explanation is not kept per day: it is recomputed for one account on demand.
+CREATE TABLE health_snapshots (
+    account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    day         TEXT NOT NULL,
+    score       INTEGER,            -- NULL when no measure had data
+    band        TEXT CHECK (band IN ('green', 'yellow', 'red')),
+    deployment  INTEGER,
+    engagement  INTEGER,
+    adoption    INTEGER,
+    roi         INTEGER,
+    PRIMARY KEY (account_id, day)
+);
+
+-- The current health (from the last recompute), the phase entry time (for overdue checks),
+-- the value milestone time (TTV), and the CSM sentiment (a 1-5 manual rating with a note).
+ALTER TABLE accounts ADD COLUMN health_score INTEGER;
+ALTER TABLE accounts ADD COLUMN health_band TEXT CHECK (health_band IN ('green', 'yellow', 'red'));
+ALTER TABLE accounts ADD COLUMN health_at TEXT;
+ALTER TABLE accounts ADD COLUMN phase_entered_at TEXT;
+ALTER TABLE accounts ADD COLUMN value_reached_at TEXT;
+ALTER TABLE accounts ADD COLUMN sentiment INTEGER CHECK (sentiment BETWEEN 1 AND 5);
+ALTER TABLE accounts ADD COLUMN sentiment_note TEXT;
+ALTER TABLE accounts ADD COLUMN sentiment_at TEXT;
+ALTER TABLE accounts ADD COLUMN sentiment_by INTEGER REFERENCES users(id) ON DELETE SET NULL;
+CREATE INDEX accounts_health ON accounts(health_score, id);
+CREATE INDEX accounts_band ON accounts(health_band);
+
+-- Every existing account starts its history in its current phase.
+UPDATE accounts SET phase_entered_at = created_at;
+INSERT INTO phase_history (account_id, phase, entered_at, moved_by)
+SELECT id, phase, created_at, 'initial' FROM accounts;
