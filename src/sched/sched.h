@@ -1,0 +1,23 @@
+/*
+ * The scheduler: one thread that keeps derived state fresh. Journey criteria and health
+ * scores are evaluated for every account on a schedule, and for the accounts whose data
+ * changed a moment after the change: code that changes an account's data (a survey answer,
+ * a goal value, a milestone, events from the ingest writer) calls sched_touch_account(),
+ * which only records the id; the scheduler thread takes the set and re-evaluates those
+ * accounts off the request path.
+ */
+#ifndef KZ_SCHED_H
+#define KZ_SCHED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Marks the account for re-evaluation. Thread-safe, never blocks on I/O, never fails: when
+ * too many accounts are pending, the next pass re-evaluates all of them instead. */
+void sched_touch_account(int64_t account_id);
+
+/* Takes the pending set: *ids (caller frees) gets *n ids, sorted ascending; returns 1 when
+ * the set overflowed (every account should be re-evaluated; *ids is then NULL), else 0. */
+int sched_take_touched(int64_t **ids, size_t *n);
+
+#endif
