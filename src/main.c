@@ -12,6 +12,7 @@
 #include "http/server.h"
 #include "importer/accounts_csv.h"
 #include "ingest/ingest.h"
+#include "sched/sched.h"
 #include "kizuna.h"
 #include "store/store.h"
 #include "util/crypto.h"
@@ -159,8 +160,14 @@ static int cmd_serve(struct opts *o)
         fprintf(stderr, "kizuna: cannot start the ingest writer\n");
         return 1;
     }
+    if (sched_start()) {
+        fprintf(stderr, "kizuna: cannot start the scheduler\n");
+        ingest_writer_stop();
+        return 1;
+    }
     int rc = http_serve(&o->cfg);
     ingest_writer_stop(); /* after the server: in-flight tracking requests are committed */
+    sched_stop();
     store_shutdown();
     return rc;
 }

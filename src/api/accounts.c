@@ -37,6 +37,9 @@ json_t *api_account_json(const struct account *a)
     json_object_set_new(o, "renewal_date", json_str_or_null(a->renewal_date));
     json_object_set_new(o, "subscription_status",
                         json_str_or_null(a->has_subscription ? a->status : NULL));
+    json_object_set_new(o, "health", json_i64_or_null(a->health_score, -1));
+    json_object_set_new(o, "band", json_str_or_null(a->health_band[0] ? a->health_band : NULL));
+    json_object_set_new(o, "last_seen_at", json_str_or_null(a->last_seen_at));
     json_object_set_new(o, "created_at", json_string(a->created_at));
     json_object_set_new(o, "updated_at", json_string(a->updated_at));
     return o;
@@ -75,8 +78,10 @@ int api_account_filter(struct req *r, struct account_filter *f)
 {
     static const char *const known[] = { "owner", "tier", "phase", "industry", "external_id", "q",
                                          "renewal_before", "sort", "limit", "cursor", "domain",
+                                         "band", NULL };
+    static const char *const sorts[] = { "name", "arr", "renewal_date", "created_at", "health",
                                          NULL };
-    static const char *const sorts[] = { "name", "arr", "renewal_date", "created_at", NULL };
+    static const char *const bands[] = { "green", "yellow", "red", "none", NULL };
     memset(f, 0, sizeof(*f));
     /* Unknown parameters are refused rather than ignored: a typo must not list everything. */
     const char *unknown = req_query_unknown(r, known);
@@ -92,6 +97,7 @@ int api_account_filter(struct req *r, struct account_filter *f)
             return reply_field_error(r, "owner", "'owner' must be me, none or a user id"), -1;
     }
     if (query_enum(r, "tier", tiers, &f->tier) || query_enum(r, "phase", phases, &f->phase) ||
+        query_enum(r, "band", bands, &f->band) ||
         query_text(r, "industry", &f->industry) || query_text(r, "external_id", &f->external_id) ||
         query_text(r, "domain", &f->domain) || query_text(r, "q", &f->q))
         return -1;
@@ -105,8 +111,9 @@ int api_account_filter(struct req *r, struct account_filter *f)
             if (strcmp(*s, sort + f->desc) == 0)
                 f->sort = *s;
         if (!f->sort)
-            return reply_field_error(r, "sort", "'sort' must be name, arr, renewal_date or "
-                                                "created_at, with - for descending"), -1;
+            return reply_field_error(r, "sort", "'sort' must be name, arr, renewal_date, "
+                                                "created_at or health, with - for descending"),
+                   -1;
     }
     return 0;
 }

@@ -77,6 +77,13 @@ const struct route routes[] = {
     R("PUT",    "/api/v1/settings/key-events",               api_settings_key_events_put, ROLE_ADMIN, 0),
     R("GET",    "/api/v1/settings/ingest",                   api_settings_ingest_get, ROLE_VIEWER, 0),
     R("PUT",    "/api/v1/settings/ingest",                   api_settings_ingest_put, ROLE_ADMIN, 0),
+
+    /* Health: the DEAR model, each account's score with its explanation, and its history. */
+    R("GET",    "/api/v1/settings/health-model",             api_settings_health_model_get, ROLE_VIEWER, 0),
+    R("PUT",    "/api/v1/settings/health-model",             api_settings_health_model_put, ROLE_ADMIN, 0),
+    R("POST",   "/api/v1/health/recompute",                  api_health_recompute,   ROLE_ADMIN,  0),
+    R("GET",    "/api/v1/accounts/:id/health",               api_account_health_get, ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/accounts/:id/health/history",       api_account_health_history, ROLE_VIEWER, 0),
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

@@ -1,14 +1,24 @@
 /*
- * The scheduler's set of touched accounts: an open-addressing hash set of ids behind a
- * mutex, capped so that a flood of changes costs bounded memory (past the cap the next pass
- * simply re-evaluates every account).
+ * The scheduler thread and its set of touched accounts. The set is an open-addressing hash
+ * set of ids behind a mutex, capped so that a flood of changes costs bounded memory (past
+ * the cap the next pass simply re-evaluates every account). The thread wakes every second:
+ * it re-evaluates the touched accounts, and every account when the health model's period
+ * has passed or a full pass was requested.
  */
 #include "sched/sched.h"
-#include "util/util.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "health/engine.h"
+#include "kizuna.h"
+#include "store/store.h"
+#include "util/util.h"
+
+/* More touched accounts than this are cheaper to re-evaluate in one full pass. */
+#define TOUCHED_FULL_PASS 2000
 
 #define TOUCHED_MAX 65536 /* ids; a power of two, and the table is twice that */
 
@@ -68,4 +78,99 @@ int sched_take_touched(int64_t **ids, size_t *n)
     if (*n)
         qsort(*ids, *n, sizeof **ids, cmp_id);
     return overflow;
+}
+
+/* ------------------------------------------------------------ the thread */
+
+static pthread_mutex_t run_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t run_wake = PTHREAD_COND_INITIALIZER;
+static bool run_stop, run_full, running;
+static pthread_t thread;
+
+void sched_request_full(void)
+{
+    pthread_mutex_lock(&run_lock);
+    run_full = true;
+    pthread_cond_signal(&run_wake);
+    pthread_mutex_unlock(&run_lock);
+}
+
+static void full_pass(struct store *st)
+{
+    double t0 = now_ms();
+    size_t n = 0;
+    int rc = health_recompute(st, 0, &n);
+    if (rc)
+        log_warn("scheduler: health recompute failed (%d)", rc);
+    else
+        log_info("scheduler: health of %zu accounts in %.0f ms", n, now_ms() - t0);
+}
+
+static void touched_pass(struct store *st, const int64_t *ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = health_recompute(st, ids[i], NULL);
+        if (rc && rc != KZ_ENOTFOUND) /* a deleted account is not an error */
+            log_warn("scheduler: health of account %lld failed (%d)", (long long)ids[i], rc);
+    }
+}
+
+static void *sched_main(void *arg)
+{
+    (void)arg;
+    struct store *st = store_get();
+    double last_full = 0; /* a full pass at start-up brings every score up to date */
+    pthread_mutex_lock(&run_lock);
+    while (!run_stop) {
+        struct health_model m;
+        pthread_mutex_unlock(&run_lock);
+        bool due = health_model_load(st, &m) == KZ_OK &&
+                   (last_full == 0 || now_ms() - last_full >= m.recompute_minutes * 60000.0);
+        pthread_mutex_lock(&run_lock);
+        due = due || run_full;
+        run_full = false;
+        pthread_mutex_unlock(&run_lock);
+
+        int64_t *ids;
+        size_t n;
+        int overflow = sched_take_touched(&ids, &n);
+        if (due || overflow || n > TOUCHED_FULL_PASS) {
+            full_pass(st);
+            last_full = now_ms();
+        } else {
+            touched_pass(st, ids, n);
+        }
+        free(ids);
+
+        pthread_mutex_lock(&run_lock);
+        if (!run_stop && !run_full) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += 1;
+            pthread_cond_timedwait(&run_wake, &run_lock, &until);
+        }
+    }
+    pthread_mutex_unlock(&run_lock);
+    return NULL;
+}
+
+int sched_start(void)
+{
+    run_stop = false;
+    if (pthread_create(&thread, NULL, sched_main, NULL))
+        return -1;
+    running = true;
+    return 0;
+}
+
+void sched_stop(void)
+{
+    if (!running)
+        return;
+    pthread_mutex_lock(&run_lock);
+    run_stop = true;
+    pthread_cond_signal(&run_wake);
+    pthread_mutex_unlock(&run_lock);
+    pthread_join(thread, NULL);
+    running = false;
 }

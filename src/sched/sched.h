@@ -16,6 +16,14 @@
  * too many accounts are pending, the next pass re-evaluates all of them instead. */
 void sched_touch_account(int64_t account_id);
 
+/* Asks the scheduler for a pass over every account as soon as possible (after a settings
+ * change that affects every score). */
+void sched_request_full(void);
+
+/* Starts and stops the scheduler thread (kizuna serve). Start returns 0 or -1. */
+int sched_start(void);
+void sched_stop(void);
+
 /* Takes the pending set: *ids (caller frees) gets *n ids, sorted ascending; returns 1 when
  * the set overflowed (every account should be re-evaluated; *ids is then NULL), else 0. */
 int sched_take_touched(int64_t **ids, size_t *n);

@@ -12,12 +12,14 @@
     "SELECT a.id, a.name, a.domain, a.external_id, a.industry, a.employees, a.address, "  \
     "a.purpose, a.challenges, a.owner_id, a.tier, a.tier_override, a.phase, a.custom, "   \
     "a.created_at, a.updated_at, s.account_id, s.mrr, s.currency, s.renewal_date, "       \
-    "s.plan, s.status FROM accounts a LEFT JOIN subscriptions s ON s.account_id = a.id "
+    "s.plan, s.status, a.health_score, a.health_band, a.last_seen_at "                    \
+    "FROM accounts a LEFT JOIN subscriptions s ON s.account_id = a.id "
 
 void account_init(struct account *a)
 {
     memset(a, 0, sizeof(*a));
     a->employees = -1;
+    a->health_score = -1;
     memcpy(a->tier, "tech", 5);
 }
 
@@ -36,6 +38,7 @@ void account_cleanup(struct account *a)
     free(a->renewal_date);
     free(a->plan);
     free(a->status);
+    free(a->last_seen_at);
     account_init(a);
 }
 
@@ -71,6 +74,9 @@ static void account_row(sqlite3_stmt *s, struct account *a)
     a->renewal_date = db_col_text(s, 19);
     a->plan = db_col_text(s, 20);
     a->status = db_col_text(s, 21);
+    a->health_score = (int)db_col_i64(s, 22, -1);
+    db_col_copy(s, 23, a->health_band, sizeof(a->health_band));
+    a->last_seen_at = db_col_text(s, 24);
 }
 
 static int account_one(struct store *st, sqlite3_stmt *s, struct account *out)
@@ -206,10 +212,29 @@ int store_account_update(struct store *st, struct account *a)
 
 int store_account_delete(struct store *st, int64_t id)
 {
+    int rc = store_begin(st);
+    if (rc)
+        return rc;
     sqlite3_stmt *s = db_prepare(st, "DELETE FROM accounts WHERE id = ?");
     db_bind_i64(s, 1, id);
-    int rc = db_exec_one(st, s);
-    return rc;
+    rc = db_exec_one(st, s);
+    if (rc == KZ_OK) {
+        /* Health snapshots are keyed (day, account_id) without a foreign key: one point
+         * delete per day of history (migration 004). */
+        s = db_prepare(st, "WITH RECURSIVE d(day) AS ("
+                           " SELECT MIN(day) FROM health_snapshots"
+                           " UNION ALL SELECT date(day, '+1 day') FROM d"
+                           " WHERE day < (SELECT MAX(day) FROM health_snapshots))"
+                           " DELETE FROM health_snapshots"
+                           " WHERE (day, account_id) IN (SELECT day, ? FROM d)");
+        db_bind_i64(s, 1, id);
+        rc = db_exec_stmt(st, s);
+    }
+    if (rc) {
+        store_rollback(st);
+        return rc;
+    }
+    return store_commit(st);
 }
 
 /* ------------------------------------------------------------ lists */
@@ -227,6 +252,8 @@ static const char *sort_expr(const char *sort)
         return "a.sort_renewal";
     if (strcmp(sort, "created_at") == 0)
         return "a.created_at";
+    if (strcmp(sort, "health") == 0)
+        return "COALESCE(a.health_score, -1)"; /* the expression of index accounts_health */
     return NULL;
 }
 
@@ -238,6 +265,8 @@ char *account_sort_value(const struct account *a, const char *sort)
         return xstrdup(a->renewal_date ? a->renewal_date : "9999-12-31");
     if (sort && strcmp(sort, "created_at") == 0)
         return xstrdup(a->created_at);
+    if (sort && strcmp(sort, "health") == 0)
+        return xasprintf("%d", a->health_score);
     return xstrdup(a->name);
 }
 
@@ -283,6 +312,10 @@ static sqlite3_stmt *list_query(struct store *st, const struct account_filter *f
         buf_printf(&q, " AND (a.name LIKE ?7 ESCAPE '\\' OR a.domain LIKE ?7 ESCAPE '\\')");
     if (f->renewal_before)
         buf_printf(&q, " AND a.sort_renewal < ?8");
+    if (f->band && strcmp(f->band, "none") == 0)
+        buf_printf(&q, " AND a.health_band IS NULL");
+    else if (f->band)
+        buf_printf(&q, " AND a.health_band = ?12");
     if (with_page && f->has_cursor)
         buf_printf(&q, " AND (%s, a.id) %s (?9, ?10)", expr, f->desc ? "<" : ">");
     buf_printf(&q, " ORDER BY %s %s, a.id %s", expr, f->desc ? "DESC" : "ASC",
@@ -307,7 +340,8 @@ static sqlite3_stmt *list_query(struct store *st, const struct account_filter *f
     db_bind_text(s, 8, f->renewal_before);
     if (with_page && f->has_cursor) {
         int64_t v;
-        if (f->sort && strcmp(f->sort, "arr") == 0 && parse_i64(f->cursor_value, &v) == 0)
+        if (f->sort && (strcmp(f->sort, "arr") == 0 || strcmp(f->sort, "health") == 0) &&
+            parse_i64(f->cursor_value, &v) == 0)
             db_bind_i64(s, 9, v);
         else
             db_bind_text(s, 9, f->cursor_value ? f->cursor_value : "");
@@ -315,6 +349,8 @@ static sqlite3_stmt *list_query(struct store *st, const struct account_filter *f
     }
     if (with_page)
         db_bind_i64(s, 11, f->limit + 1);
+    if (f->band && strcmp(f->band, "none") != 0)
+        db_bind_text(s, 12, f->band);
     return s;
 }
 

@@ -125,6 +125,10 @@ struct account {
     char *renewal_date;
     char *plan;
     char *status;
+    /* Read-only, kept by the health engine and the ingest writer. */
+    int health_score;    /* -1 = not scored */
+    char health_band[7]; /* green, yellow, red; "" = not scored */
+    char *last_seen_at;  /* the last tracked event; NULL = never */
 };
 void account_init(struct account *a);
 void account_cleanup(struct account *a);
@@ -132,9 +136,10 @@ void account_cleanup(struct account *a);
 struct account_filter {
     int64_t owner_id;          /* > 0: this owner; -1: unassigned; 0: any */
     const char *tier, *phase, *industry, *external_id, *domain;
+    const char *band;          /* green, yellow, red, or none (not scored) */
     const char *q;             /* substring of name or domain */
     const char *renewal_before; /* date: renewal_date < this */
-    const char *sort;          /* name (default), arr, renewal_date, created_at */
+    const char *sort;          /* name (default), arr, renewal_date, created_at, health */
     bool desc;
     bool has_cursor;           /* keyset: rows after (cursor_value, cursor_id) in sort order */
     const char *cursor_value;

@@ -9,9 +9,9 @@ const admin = () => srv.as(srv.admin);
 const csm = await srv.createUser('csm');
 const csm2 = await srv.createUser('csm');
 
-export const ACCOUNT_KEYS = ['address', 'arr', 'challenges', 'created_at', 'currency', 'custom', 'domain',
-  'employees', 'external_id', 'id', 'industry', 'mrr', 'name', 'owner_id', 'phase', 'plan', 'purpose',
-  'renewal_date', 'subscription_status', 'tier', 'tier_override', 'updated_at'];
+export const ACCOUNT_KEYS = ['address', 'arr', 'band', 'challenges', 'created_at', 'currency', 'custom', 'domain',
+  'employees', 'external_id', 'health', 'id', 'industry', 'last_seen_at', 'mrr', 'name', 'owner_id', 'phase', 'plan',
+  'purpose', 'renewal_date', 'subscription_status', 'tier', 'tier_override', 'updated_at'];
 
 test('POST /api/v1/accounts with every field; GET returns the same', async () => {
   const body = {

@@ -306,6 +306,20 @@ const GLOBAL_ROUTES = [
     setup: async () => ({ method: 'PUT', path: '/api/v1/settings/ingest', body: { retention_days: 400 } }),
   },
   {
+    route: 'PUT /api/v1/settings/health-model', allowed: ['admin'], expect: 200,
+    setup: async () => ({
+      method: 'PUT', path: '/api/v1/settings/health-model', body: { bands: { green: 75, red: 40 } },
+      check: async (ok) => {
+        assert.equal((await admin().get('/api/v1/settings/health-model')).json.bands.green, ok ? 75 : 70);
+        assertStatus(await admin().put('/api/v1/settings/health-model', {}), 200); // back to the defaults
+      },
+    }),
+  },
+  {
+    route: 'POST /api/v1/health/recompute', allowed: ['admin'], expect: 200,
+    setup: async () => ({ method: 'POST', path: '/api/v1/health/recompute', body: {} }),
+  },
+  {
     route: 'POST /api/v1/import/accounts', allowed: ['admin'], expect: 200,
     setup: async () => {
       const ext = `IMP-${Math.random().toString(36).slice(2)}`;

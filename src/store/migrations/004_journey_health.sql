@@ -80,17 +80,21 @@ CREATE INDEX survey_responses_account ON survey_responses(account_id, answered_a
 CREATE INDEX survey_responses_type ON survey_responses(type, answered_at);
 
 -- One health snapshot per account and day (the last recompute of the day wins). The
--- explanation is not kept per day: it is recomputed for one account on demand.
+-- explanation is not kept per day: it is recomputed for one account on demand. Keyed by day
+-- first so that a recompute of every account appends at the end of the tree instead of
+-- touching one page per account; an account's history is read day by day. For the same
+-- reason account_id has no index and so no foreign key (SQLite would scan the table on every
+-- account delete): store_account_delete removes an account's snapshots day by day.
 CREATE TABLE health_snapshots (
-    account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
     day         TEXT NOT NULL,
+    account_id  INTEGER NOT NULL,
     score       INTEGER,            -- NULL when no measure had data
     band        TEXT CHECK (band IN ('green', 'yellow', 'red')),
     deployment  INTEGER,
     engagement  INTEGER,
     adoption    INTEGER,
     roi         INTEGER,
-    PRIMARY KEY (account_id, day)
+    PRIMARY KEY (day, account_id)
 );
 
 -- The current health (from the last recompute), the phase entry time (for overdue checks),
@@ -104,7 +108,9 @@ ALTER TABLE accounts ADD COLUMN sentiment INTEGER CHECK (sentiment BETWEEN 1 AND
 ALTER TABLE accounts ADD COLUMN sentiment_note TEXT;
 ALTER TABLE accounts ADD COLUMN sentiment_at TEXT;
 ALTER TABLE accounts ADD COLUMN sentiment_by INTEGER REFERENCES users(id) ON DELETE SET NULL;
-CREATE INDEX accounts_health ON accounts(health_score, id);
+-- Sorting by health walks this index: the list orders by the same expression, accounts
+-- without a score first (ascending), so keyset cursors never meet a NULL.
+CREATE INDEX accounts_health ON accounts(COALESCE(health_score, -1), id);
 CREATE INDEX accounts_band ON accounts(health_band);
 
 -- Every existing account starts its history in its current phase.

@@ -1,0 +1,176 @@
+/*
+ * The health engine (see engine.h): settings in, facts from the store, scores out.
+ */
+#include "health/engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "kizuna.h"
+#include "util/util.h"
+
+int health_model_load(struct store *st, struct health_model *m)
+{
+    char *text = NULL;
+    int rc = store_setting_get(st, HEALTH_MODEL_SETTING, &text);
+    if (rc == KZ_ENOTFOUND) {
+        health_model_default(m);
+        return KZ_OK;
+    }
+    if (rc)
+        return rc;
+    json_t *doc = json_loads(text, 0, NULL);
+    free(text);
+    char field[128], msg[200];
+    rc = health_model_parse(doc, m, field, msg);
+    json_decref(doc);
+    if (rc) { /* only valid models are saved; a damaged row falls back to the defaults */
+        log_warn("health: saved model unreadable (%s): using the defaults", msg);
+        health_model_default(m);
+    }
+    return KZ_OK;
+}
+
+/* The lifecycle setting as the health measures need it: each phase with its expected days
+ * and the required milestones of it and of every phase before it. */
+static int load_phases(struct store *st, struct health_env *env)
+{
+    char *text = NULL;
+    int rc = store_setting_get(st, "lifecycle", &text);
+    if (rc == KZ_ENOTFOUND)
+        return KZ_OK;
+    if (rc)
+        return rc;
+    env->lifecycle = json_loads(text, 0, NULL);
+    free(text);
+    json_t *phases = json_object_get(env->lifecycle, "phases");
+    size_t np = json_array_size(phases), nm = 0;
+    for (size_t i = 0; i < np; i++)
+        nm += json_array_size(json_object_get(json_array_get(phases, i), "milestones"));
+    env->phases = xcalloc(np ? np : 1, sizeof(*env->phases));
+    env->names = xcalloc(nm ? nm : 1, sizeof(*env->names));
+    size_t nreq = 0;
+    for (size_t i = 0; i < np; i++) {
+        json_t *p = json_array_get(phases, i);
+        json_t *ms = json_object_get(p, "milestones");
+        for (size_t j = 0; j < json_array_size(ms); j++) {
+            json_t *m = json_array_get(ms, j);
+            const char *key = json_string_value(json_object_get(m, "key"));
+            if (key && json_is_true(json_object_get(m, "required")))
+                env->names[nreq++] = key;
+        }
+        struct health_phase *hp = &env->phases[env->ctx.nphases++];
+        hp->key = json_string_value(json_object_get(p, "key"));
+        hp->expected_days = json_number_value(json_object_get(p, "expected_days"));
+        hp->onboarding = str_eq(hp->key, "onboarding");
+        hp->required = env->names;
+        hp->nrequired = nreq;
+        if (!hp->key)
+            env->ctx.nphases--;
+    }
+    env->ctx.phases = env->phases;
+    return KZ_OK;
+}
+
+static int load_key_events(struct store *st, struct health_env *env)
+{
+    char *text = NULL;
+    int rc = store_setting_get(st, "key_events", &text);
+    if (rc == KZ_ENOTFOUND)
+        return KZ_OK;
+    if (rc)
+        return rc;
+    env->key_events = json_loads(text, 0, NULL);
+    free(text);
+    json_t *events = json_object_get(env->key_events, "events");
+    size_t n = json_array_size(events);
+    const char **names = xcalloc(n ? n : 1, sizeof(*names));
+    for (size_t i = 0; i < n; i++) {
+        const char *name = json_string_value(json_object_get(json_array_get(events, i), "name"));
+        if (name)
+            names[env->ctx.nkey_events++] = name;
+    }
+    env->ctx.key_events = names;
+    return KZ_OK;
+}
+
+int health_env_load(struct store *st, int64_t now, struct health_env *env)
+{
+    memset(env, 0, sizeof(*env));
+    env->ctx.now = now;
+    int rc = health_model_load(st, &env->model);
+    if (!rc)
+        rc = load_phases(st, env);
+    if (!rc)
+        rc = load_key_events(st, env);
+    if (rc)
+        health_env_cleanup(env);
+    return rc;
+}
+
+void health_env_cleanup(struct health_env *env)
+{
+    free(env->phases);
+    free(env->names);
+    free((void *)env->ctx.key_events);
+    json_decref(env->lifecycle);
+    json_decref(env->key_events);
+    memset(env, 0, sizeof(*env));
+}
+
+static int component_int(const struct health_result *r, int c)
+{
+    return r->component_has[c] ? health_score_int(r->component[c]) : -1;
+}
+
+int health_recompute(struct store *st, int64_t account_id, size_t *count)
+{
+    struct health_env env;
+    int rc = health_env_load(st, now_unix(), &env);
+    if (rc)
+        return rc;
+    struct health_facts *facts = NULL;
+    size_t n = 0;
+    struct health_row *rows = NULL;
+    rc = store_health_facts(st, &env.ctx, account_id, &facts, &n);
+    if (rc)
+        goto out;
+    rows = xcalloc(n ? n : 1, sizeof(*rows));
+    for (size_t i = 0; i < n; i++) {
+        struct health_inputs in;
+        struct health_result res;
+        health_inputs_from_facts(&facts[i], &in);
+        health_compute(health_model_for(&env.model, facts[i].tier), &in, &res);
+        rows[i].account_id = facts[i].account_id;
+        rows[i].score = res.has_score ? health_score_int(res.score) : -1;
+        rows[i].band = res.band;
+        for (int c = 0; c < HC_COUNT; c++)
+            rows[i].component[c] = component_int(&res, c);
+    }
+    char day[11];
+    date_from_days(env.ctx.now / 86400, day);
+    rc = store_health_save(st, day, rows, n);
+    if (!rc && count)
+        *count = n;
+out:
+    free(rows);
+    free(facts);
+    health_env_cleanup(&env);
+    return rc;
+}
+
+int health_explain(struct store *st, const struct health_env *env, int64_t account_id,
+                   struct health_explanation *out)
+{
+    struct health_facts *facts = NULL;
+    size_t n = 0;
+    int rc = store_health_facts(st, &env->ctx, account_id, &facts, &n);
+    if (rc)
+        return rc;
+    out->facts = facts[0];
+    free(facts);
+    out->weights = health_model_for(&env->model, out->facts.tier);
+    health_inputs_from_facts(&out->facts, &out->inputs);
+    health_compute(out->weights, &out->inputs, &out->result);
+    return KZ_OK;
+}

@@ -1,0 +1,432 @@
+/*
+ * Store: the health engine's reads (the facts of each account, by a few grouped queries)
+ * and writes (current health and daily snapshots). See store/health.h.
+ */
+#include "store/db.h"
+#include "store/health.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The facts entry of account id in f[0..n) (sorted by id), or NULL. */
+static struct health_facts *find(struct health_facts *f, size_t n, int64_t id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (f[mid].account_id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && f[lo].account_id == id ? &f[lo] : NULL;
+}
+
+static const struct health_phase *phase_of(const struct health_context *ctx, const char *key)
+{
+    for (size_t i = 0; key && i < ctx->nphases; i++)
+        if (strcmp(ctx->phases[i].key, key) == 0)
+            return &ctx->phases[i];
+    return NULL;
+}
+
+/* Days from the RFC 3339 time s to now; -1 when s is NULL or bad. */
+static double days_since(sqlite3_stmt *s, int col, int64_t now)
+{
+    const char *t = (const char *)sqlite3_column_text(s, col);
+    int64_t at;
+    if (!t || time_parse(t, &at))
+        return -1;
+    return at > now ? 0 : (double)(now - at) / 86400.0;
+}
+
+/* Statements come in pairs: every account, or one (?1 = its id), because a disjunction
+ * "?1 = 0 OR id = ?1" would make SQLite scan for the single-account case too. */
+#define ONE_OR_ALL(one, all) (account_id ? (one) : (all))
+
+/* Every account's row (or the one's): its phase, ages, sentiment, last seen and seats.
+ * (*ph)[i] is the lifecycle phase of (*out)[i], NULL when the phase is not configured. */
+static int read_accounts(struct store *st, const struct health_context *ctx, int64_t account_id,
+                         struct health_facts **out, const struct health_phase ***ph, size_t *n)
+{
+#define ACCOUNT_COLS "SELECT a.id, a.tier, a.phase, a.phase_entered_at, a.created_at, " \
+                     "a.sentiment, a.last_seen_at, s.seats FROM accounts a "              \
+                     "LEFT JOIN subscriptions s ON s.account_id = a.id "
+    sqlite3_stmt *s = db_prepare(st, ONE_OR_ALL(ACCOUNT_COLS "WHERE a.id = ?1",
+                                                ACCOUNT_COLS "ORDER BY a.id"));
+#undef ACCOUNT_COLS
+    if (account_id)
+        db_bind_i64(s, 1, account_id);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            *out = xrealloc(*out, cap * sizeof(**out));
+            *ph = xrealloc(*ph, cap * sizeof(**ph));
+        }
+        struct health_facts *f = &(*out)[*n];
+        const struct health_phase *p = phase_of(ctx, (const char *)sqlite3_column_text(s, 2));
+        (*ph)[(*n)++] = p;
+        memset(f, 0, sizeof(*f));
+        f->account_id = sqlite3_column_int64(s, 0);
+        db_col_copy(s, 1, f->tier, sizeof(f->tier));
+        if (p) {
+            f->required_total = (int)p->nrequired;
+            f->in_onboarding = p->onboarding;
+            f->phase_expected_days = p->expected_days;
+        }
+        f->phase_days = days_since(s, 3, ctx->now);
+        if (f->phase_days < 0)
+            f->phase_days = 0;
+        f->account_age_days = days_since(s, 4, ctx->now);
+        f->sentiment = (int)db_col_i64(s, 5, 0);
+        f->days_since_seen = days_since(s, 6, ctx->now);
+        f->has_usage = f->days_since_seen >= 0;
+        f->seats = (int)db_col_i64(s, 7, 0);
+        f->decision_maker_days = -1;
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return db_rc(st, rc);
+    return account_id && *n == 0 ? KZ_ENOTFOUND : KZ_OK;
+}
+
+static bool required_in(const struct health_phase *p, const char *milestone)
+{
+    for (size_t i = 0; p && milestone && i < p->nrequired; i++)
+        if (strcmp(p->required[i], milestone) == 0)
+            return true;
+    return false;
+}
+
+/* Required milestones complete, counted against each account's phase. */
+static int read_milestones(struct store *st, int64_t account_id, struct health_facts *f,
+                           const struct health_phase **ph, size_t n)
+{
+#define Q "SELECT account_id, milestone FROM milestone_states WHERE state = 'complete'"
+    sqlite3_stmt *s = db_prepare(st, ONE_OR_ALL(Q " AND account_id = ?1", Q));
+#undef Q
+    if (account_id)
+        db_bind_i64(s, 1, account_id);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct health_facts *a = find(f, n, sqlite3_column_int64(s, 0));
+        if (a && required_in(ph[a - f], (const char *)sqlite3_column_text(s, 1)))
+            a->required_done++;
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? KZ_OK : db_rc(st, rc);
+}
+
+/* NPS over each contact's latest answer in the last 365 days (answers without a contact
+ * count one each). Rows come newest first within each (account, contact). */
+static int read_nps(struct store *st, const struct health_context *ctx, int64_t account_id,
+                    struct health_facts *f, size_t n)
+{
+#define Q "SELECT account_id, contact_id, score FROM survey_responses " \
+          "WHERE type = 'nps' AND answered_at >= ?2"
+#define ORDER " ORDER BY account_id, contact_id, answered_at DESC, id DESC"
+    sqlite3_stmt *s = db_prepare(st, ONE_OR_ALL(Q " AND account_id = ?1" ORDER, Q ORDER));
+#undef Q
+#undef ORDER
+    char since[21];
+    time_format(ctx->now - 365 * 86400, since);
+    if (account_id)
+        db_bind_i64(s, 1, account_id);
+    db_bind_text(s, 2, since);
+    int64_t last_account = 0, last_contact = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t acc = sqlite3_column_int64(s, 0);
+        int64_t contact = db_col_i64(s, 1, 0);
+        if (contact && acc == last_account && contact == last_contact)
+            continue; /* an older answer of the same contact */
+        last_account = acc;
+        last_contact = contact;
+        struct health_facts *a = find(f, n, acc);
+        if (!a)
+            continue;
+        int score = sqlite3_column_int(s, 2);
+        a->nps_answers++;
+        a->nps_promoters += score >= 9;
+        a->nps_detractors += score <= 6;
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? KZ_OK : db_rc(st, rc);
+}
+
+/* Whether each account has a decision maker, and the last timeline entry with one. */
+static int read_decision_makers(struct store *st, const struct health_context *ctx,
+                                int64_t account_id, struct health_facts *f, size_t n)
+{
+#define Q "SELECT DISTINCT account_id FROM contacts WHERE role = 'decision_maker'"
+    sqlite3_stmt *s = db_prepare(st, ONE_OR_ALL(Q " AND account_id = ?1", Q));
+#undef Q
+    if (account_id)
+        db_bind_i64(s, 1, account_id);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct health_facts *a = find(f, n, sqlite3_column_int64(s, 0));
+        if (a)
+            a->has_decision_maker = true;
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return db_rc(st, rc);
+#define Q "SELECT c.account_id, MAX(te.occurred_at) FROM contacts c "                  \
+          "JOIN timeline_contacts tc ON tc.contact_id = c.id "                          \
+          "JOIN timeline_entries te ON te.id = tc.entry_id WHERE c.role = 'decision_maker' "
+    s = db_prepare(st, ONE_OR_ALL(Q "AND c.account_id = ?1 GROUP BY c.account_id",
+                                  Q "GROUP BY c.account_id"));
+#undef Q
+    if (account_id)
+        db_bind_i64(s, 1, account_id);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct health_facts *a = find(f, n, sqlite3_column_int64(s, 0));
+        if (a)
+            a->decision_maker_days = days_since(s, 1, ctx->now);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? KZ_OK : db_rc(st, rc);
+}
+
+static int read_touches(struct store *st, const struct health_context *ctx, int64_t account_id,
+                        struct health_facts *f, size_t n)
+{
+#define Q "SELECT account_id, COUNT(*) FROM timeline_entries WHERE occurred_at >= ?2 "
+    sqlite3_stmt *s = db_prepare(st, ONE_OR_ALL(Q "AND account_id = ?1 GROUP BY account_id",
+                                                Q "GROUP BY account_id"));
+#undef Q
+    char since[21];
+    time_format(ctx->now - 90 * 86400, since);
+    if (account_id)
+        db_bind_i64(s, 1, account_id);
+    db_bind_text(s, 2, since);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct health_facts *a = find(f, n, sqlite3_column_int64(s, 0));
+        if (a)
+            a->touches_90d = sqlite3_column_int(s, 1);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? KZ_OK : db_rc(st, rc);
+}
+
+/* Distinct active users in the 30 days ending today and in the 30 days before, and the key
+ * events used in the last 30 days, from the daily rollups. */
+static int read_usage(struct store *st, const struct health_context *ctx, int64_t account_id,
+                      struct health_facts *f, size_t n)
+{
+    int64_t today = ctx->now / 86400;
+    char d30[11], d60[11];
+    date_from_days(today - 29, d30);
+    date_from_days(today - 59, d60);
+#define Q "SELECT account_id, COUNT(DISTINCT CASE WHEN day >= ?3 THEN user_key END), "    \
+          "COUNT(DISTINCT CASE WHEN day < ?3 THEN user_key END) FROM active_users_daily " \
+          "WHERE day >= ?2 "
+    sqlite3_stmt *s = db_prepare(st, ONE_OR_ALL(Q "AND account_id = ?1 GROUP BY account_id",
+                                                Q "GROUP BY account_id"));
+#undef Q
+    if (account_id)
+        db_bind_i64(s, 1, account_id);
+    db_bind_text(s, 2, d60);
+    db_bind_text(s, 3, d30);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct health_facts *a = find(f, n, sqlite3_column_int64(s, 0));
+        if (a) {
+            a->active_users_30 = sqlite3_column_int(s, 1);
+            a->active_users_prev_30 = sqlite3_column_int(s, 2);
+        }
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return db_rc(st, rc);
+    for (size_t i = 0; i < n; i++)
+        f[i].key_events_total = (int)ctx->nkey_events;
+    if (ctx->nkey_events == 0)
+        return KZ_OK;
+    json_t *names = json_array();
+    for (size_t i = 0; i < ctx->nkey_events; i++)
+        json_array_append_new(names, json_string(ctx->key_events[i]));
+    char *list = json_dumps(names, JSON_COMPACT);
+    json_decref(names);
+#define Q "SELECT account_id, COUNT(DISTINCT event) FROM usage_daily WHERE day >= ?2 " \
+          "AND event IN (SELECT value FROM json_each(?3)) "
+    s = db_prepare(st, ONE_OR_ALL(Q "AND account_id = ?1 GROUP BY account_id",
+                                  Q "GROUP BY account_id"));
+#undef Q
+    if (account_id)
+        db_bind_i64(s, 1, account_id);
+    db_bind_text(s, 2, d30);
+    db_bind_text(s, 3, list);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct health_facts *a = find(f, n, sqlite3_column_int64(s, 0));
+        if (a)
+            a->key_events_used_30 = sqlite3_column_int(s, 1);
+    }
+    sqlite3_reset(s);
+    free(list);
+    return rc == SQLITE_DONE ? KZ_OK : db_rc(st, rc);
+}
+
+/* Attainment of one goal: progress from baseline (0 when unknown) toward target, clamped
+ * to 0..1; an achieved goal counts 1. -1 when it cannot be computed. */
+static double attainment(sqlite3_stmt *s)
+{
+    if (strcmp((const char *)sqlite3_column_text(s, 4), "achieved") == 0)
+        return 1;
+    if (sqlite3_column_type(s, 3) == SQLITE_NULL)
+        return -1;
+    double base = sqlite3_column_double(s, 1), target = sqlite3_column_double(s, 2);
+    double cur = sqlite3_column_double(s, 3);
+    if (target == base)
+        return -1;
+    double x = (cur - base) / (target - base);
+    return x < 0 ? 0 : x > 1 ? 1 : x;
+}
+
+static int read_goals(struct store *st, int64_t account_id, struct health_facts *f, size_t n)
+{
+#define Q "SELECT account_id, baseline, target, current, status FROM goals " \
+          "WHERE status IN ('active', 'achieved', 'missed')"
+    sqlite3_stmt *s = db_prepare(st, ONE_OR_ALL(Q " AND account_id = ?1", Q));
+#undef Q
+    if (account_id)
+        db_bind_i64(s, 1, account_id);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct health_facts *a = find(f, n, sqlite3_column_int64(s, 0));
+        double x = attainment(s);
+        if (a && x >= 0) {
+            a->goals++;
+            a->goal_attainment_sum += x;
+        }
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? KZ_OK : db_rc(st, rc);
+}
+
+int store_health_facts(struct store *st, const struct health_context *ctx, int64_t account_id,
+                       struct health_facts **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    const struct health_phase **ph = NULL;
+    int rc = read_accounts(st, ctx, account_id, out, &ph, n);
+    if (!rc)
+        rc = read_milestones(st, account_id, *out, ph, *n);
+    if (!rc)
+        rc = read_nps(st, ctx, account_id, *out, *n);
+    if (!rc)
+        rc = read_decision_makers(st, ctx, account_id, *out, *n);
+    if (!rc)
+        rc = read_touches(st, ctx, account_id, *out, *n);
+    if (!rc)
+        rc = read_usage(st, ctx, account_id, *out, *n);
+    if (!rc)
+        rc = read_goals(st, account_id, *out, *n);
+    free(ph);
+    if (rc) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------ writes */
+
+static void bind_score(sqlite3_stmt *s, int i, int v)
+{
+    if (v < 0)
+        sqlite3_bind_null(s, i);
+    else
+        sqlite3_bind_int(s, i, v);
+}
+
+int store_health_save(struct store *st, const char *day, const struct health_row *rows,
+                      size_t n)
+{
+    char now[21];
+    db_now(now);
+    int rc = store_begin(st);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n && !rc; i++) {
+        const struct health_row *r = &rows[i];
+        const char *band = health_band_name(r->band);
+        sqlite3_stmt *s = db_prepare(st, "UPDATE accounts SET health_score = ?1, "
+                                         "health_band = ?2, health_at = ?3 WHERE id = ?4 "
+                                         "AND (health_score IS NOT ?1 OR health_band IS NOT ?2)");
+        bind_score(s, 1, r->score);
+        db_bind_text(s, 2, band);
+        db_bind_text(s, 3, now);
+        db_bind_i64(s, 4, r->account_id);
+        rc = db_exec_stmt(st, s);
+        if (rc)
+            break;
+        s = db_prepare(st, "INSERT INTO health_snapshots (day, account_id, score, band, "
+                           "deployment, engagement, adoption, roi) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (day, account_id) DO "
+                           "UPDATE SET score = excluded.score, band = excluded.band, "
+                           "deployment = excluded.deployment, engagement = excluded.engagement, "
+                           "adoption = excluded.adoption, roi = excluded.roi");
+        db_bind_text(s, 1, day);
+        db_bind_i64(s, 2, r->account_id);
+        bind_score(s, 3, r->score);
+        db_bind_text(s, 4, band);
+        for (int c = 0; c < HC_COUNT; c++)
+            bind_score(s, 5 + c, r->component[c]);
+        rc = db_exec_stmt(st, s);
+    }
+    if (rc) {
+        store_rollback(st);
+        return rc;
+    }
+    return store_commit(st);
+}
+
+int store_health_history(struct store *st, int64_t account_id, const char *from, const char *to,
+                         struct health_snapshot **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    /* One primary-key lookup per day of the range (the table is keyed by day first). */
+    sqlite3_stmt *s = db_prepare(st, "WITH RECURSIVE d(day) AS (SELECT ?2 UNION ALL "
+                                     "SELECT date(day, '+1 day') FROM d WHERE day < ?3) "
+                                     "SELECT h.day, h.score, h.band, h.deployment, h.engagement, "
+                                     "h.adoption, h.roi FROM d JOIN health_snapshots h "
+                                     "ON h.day = d.day AND h.account_id = ?1 ORDER BY h.day");
+    db_bind_i64(s, 1, account_id);
+    db_bind_text(s, 2, from);
+    db_bind_text(s, 3, to);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 64;
+            *out = xrealloc(*out, cap * sizeof(**out));
+        }
+        struct health_snapshot *h = &(*out)[(*n)++];
+        db_col_copy(s, 0, h->day, sizeof(h->day));
+        h->row.account_id = account_id;
+        h->row.score = (int)db_col_i64(s, 1, -1);
+        const char *band = (const char *)sqlite3_column_text(s, 2);
+        h->row.band = str_eq(band, "green")    ? BAND_GREEN
+                      : str_eq(band, "yellow") ? BAND_YELLOW
+                      : str_eq(band, "red")    ? BAND_RED
+                                               : BAND_NONE;
+        for (int c = 0; c < HC_COUNT; c++)
+            h->row.component[c] = (int)db_col_i64(s, 3 + c, -1);
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return db_rc(st, rc);
+    }
+    return KZ_OK;
+}
