@@ -132,7 +132,10 @@ int health_recompute(struct store *st, int64_t account_id, size_t *count)
     struct health_facts *facts = NULL;
     size_t n = 0;
     struct health_row *rows = NULL;
-    rc = store_health_facts(st, &env.ctx, account_id, &facts, &n);
+    /* Saved windows for the next full pass (one account's facts read its rollups anyway). */
+    rc = store_usage_windows_refresh(st, &env.ctx, account_id, NULL);
+    if (!rc)
+        rc = store_health_facts(st, &env.ctx, account_id, &facts, &n);
     if (rc)
         goto out;
     rows = xcalloc(n ? n : 1, sizeof(*rows));

@@ -124,8 +124,9 @@ static int read_milestones(struct store *st, int64_t account_id, struct health_f
 static int read_nps(struct store *st, const struct health_context *ctx, int64_t account_id,
                     struct health_facts *f, size_t n)
 {
+/* "+type": the single-account form must walk the account's index, not every NPS answer. */
 #define Q "SELECT account_id, contact_id, score FROM survey_responses " \
-          "WHERE type = 'nps' AND answered_at >= ?2"
+          "WHERE +type = 'nps' AND answered_at >= ?2"
 #define ORDER " ORDER BY account_id, contact_id, answered_at DESC, id DESC"
     sqlite3_stmt *s = db_prepare(st, ONE_OR_ALL(Q " AND account_id = ?1" ORDER, Q ORDER));
 #undef Q
@@ -213,61 +214,230 @@ static int read_touches(struct store *st, const struct health_context *ctx, int6
     return rc == SQLITE_DONE ? KZ_OK : db_rc(st, rc);
 }
 
-/* Distinct active users in the 30 days ending today and in the 30 days before, and the key
- * events used in the last 30 days, from the daily rollups. */
-static int read_usage(struct store *st, const struct health_context *ctx, int64_t account_id,
-                      struct health_facts *f, size_t n)
+/* ------------------------------------------------------------ usage windows */
+
+/* FNV-1a of the key event names, to tell a usage window computed for other key events. */
+static int64_t keys_hash(const struct health_context *ctx)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < ctx->nkey_events; i++) {
+        for (const char *p = ctx->key_events[i]; *p; p++)
+            h = (h ^ (unsigned char)*p) * 1099511628211ull;
+        h = (h ^ 0xff) * 1099511628211ull; /* separator */
+    }
+    return (int64_t)(h >> 1);
+}
+
+struct window {
+    int64_t account_id;
+    int au30, au_prev30, keys30;
+};
+
+/* The key event names as a JSON array (for json_each), or NULL when there are none. */
+static char *keys_json(const struct health_context *ctx)
+{
+    if (!ctx->nkey_events)
+        return NULL;
+    json_t *names = json_array();
+    for (size_t i = 0; i < ctx->nkey_events; i++)
+        json_array_append_new(names, json_string(ctx->key_events[i]));
+    char *text = json_dumps(names, JSON_COMPACT);
+    json_decref(names);
+    return text;
+}
+
+/* Computes the usage windows of the accounts with ids lo..hi from the rollups: *out (caller
+ * frees) gets one per existing account, ordered by id. */
+static int compute_windows(struct store *st, const struct health_context *ctx, int64_t lo,
+                           int64_t hi, const char *keys, struct window **out, size_t *count)
 {
     int64_t today = ctx->now / 86400;
     char d30[11], d60[11];
     date_from_days(today - 29, d30);
     date_from_days(today - 59, d60);
-#define Q "SELECT account_id, COUNT(DISTINCT CASE WHEN day >= ?3 THEN user_key END), "    \
-          "COUNT(DISTINCT CASE WHEN day < ?3 THEN user_key END) FROM active_users_daily " \
-          "WHERE day >= ?2 "
-    sqlite3_stmt *s = db_prepare(st, ONE_OR_ALL(Q "AND account_id = ?1 GROUP BY account_id",
-                                                Q "GROUP BY account_id"));
+    struct window *w = NULL;
+    size_t n = 0, cap = 0;
+    sqlite3_stmt *s = db_prepare(st, "SELECT id FROM accounts WHERE id BETWEEN ?1 AND ?2 "
+                                     "ORDER BY id");
+    db_bind_i64(s, 1, lo);
+    db_bind_i64(s, 2, hi);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? 2 * cap : 256;
+            w = xrealloc(w, cap * sizeof(*w));
+        }
+        w[n++] = (struct window){ .account_id = sqlite3_column_int64(s, 0) };
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        free(w);
+        return db_rc(st, rc);
+    }
+    s = db_prepare(st, "SELECT account_id, COUNT(DISTINCT CASE WHEN day >= ?4 THEN user_key END), "
+                       "COUNT(DISTINCT CASE WHEN day < ?4 THEN user_key END) "
+                       "FROM active_users_daily WHERE account_id BETWEEN ?1 AND ?2 "
+                       "AND day >= ?3 GROUP BY account_id");
+    db_bind_i64(s, 1, lo);
+    db_bind_i64(s, 2, hi);
+    db_bind_text(s, 3, d60);
+    db_bind_text(s, 4, d30);
+    size_t k = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(s, 0);
+        while (k < n && w[k].account_id < id)
+            k++;
+        if (k < n && w[k].account_id == id) {
+            w[k].au30 = sqlite3_column_int(s, 1);
+            w[k].au_prev30 = sqlite3_column_int(s, 2);
+        }
+    }
+    sqlite3_reset(s);
+    if (rc == SQLITE_DONE && keys) {
+        s = db_prepare(st, "SELECT account_id, COUNT(DISTINCT event) FROM usage_daily "
+                           "WHERE account_id BETWEEN ?1 AND ?2 AND day >= ?3 "
+                           "AND event IN (SELECT value FROM json_each(?4)) GROUP BY account_id");
+        db_bind_i64(s, 1, lo);
+        db_bind_i64(s, 2, hi);
+        db_bind_text(s, 3, d30);
+        db_bind_text(s, 4, keys);
+        k = 0;
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            int64_t id = sqlite3_column_int64(s, 0);
+            while (k < n && w[k].account_id < id)
+                k++;
+            if (k < n && w[k].account_id == id)
+                w[k].keys30 = sqlite3_column_int(s, 1);
+        }
+        sqlite3_reset(s);
+    }
+    if (rc != SQLITE_DONE) {
+        free(w);
+        return db_rc(st, rc);
+    }
+    *out = w;
+    *count = n;
+    return KZ_OK;
+}
+
+/* Recomputes and saves the usage windows of the accounts with ids lo..hi, in one
+ * transaction. */
+static int refresh_range(struct store *st, const struct health_context *ctx, int64_t lo,
+                         int64_t hi, const char *keys)
+{
+    struct window *w = NULL;
+    size_t n = 0;
+    int rc = compute_windows(st, ctx, lo, hi, keys, &w, &n);
+    if (rc)
+        return rc;
+    char d0[11];
+    date_from_days(ctx->now / 86400, d0);
+    sqlite3_stmt *s;
+    rc = store_begin(st);
+    int64_t hash = keys_hash(ctx);
+    for (size_t i = 0; i < n && !rc; i++) {
+        s = db_prepare(st, "INSERT INTO usage_windows (account_id, day, keys_hash, "
+                           "active_users_30, active_users_prev_30, key_events_used_30) "
+                           "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET "
+                           "day = excluded.day, keys_hash = excluded.keys_hash, "
+                           "active_users_30 = excluded.active_users_30, "
+                           "active_users_prev_30 = excluded.active_users_prev_30, "
+                           "key_events_used_30 = excluded.key_events_used_30");
+        db_bind_i64(s, 1, w[i].account_id);
+        db_bind_text(s, 2, d0);
+        db_bind_i64(s, 3, hash);
+        db_bind_i64(s, 4, w[i].au30);
+        db_bind_i64(s, 5, w[i].au_prev30);
+        db_bind_i64(s, 6, w[i].keys30);
+        rc = db_exec_stmt(st, s);
+    }
+    free(w);
+    if (rc) {
+        store_rollback(st);
+        return rc;
+    }
+    return store_commit(st);
+}
+
+#define WINDOW_CHUNK 1000 /* accounts a transaction: the writer lock is held briefly */
+
+int store_usage_windows_refresh(struct store *st, const struct health_context *ctx,
+                                int64_t account_id, size_t *refreshed)
+{
+    char *keys = keys_json(ctx);
+    size_t n = 0;
+    int rc = KZ_OK;
+    if (account_id) {
+        rc = refresh_range(st, ctx, account_id, account_id, keys);
+        n = rc ? 0 : 1;
+        goto out;
+    }
+    /* The stale accounts (no window, another day, other key events), in chunks. */
+    char d0[11];
+    date_from_days(ctx->now / 86400, d0);
+    int64_t *ids = NULL;
+    size_t cap = 0;
+    sqlite3_stmt *s = db_prepare(st, "SELECT a.id FROM accounts a LEFT JOIN usage_windows w "
+                                     "ON w.account_id = a.id WHERE w.account_id IS NULL "
+                                     "OR w.day <> ?1 OR w.keys_hash <> ?2 ORDER BY a.id");
+    db_bind_text(s, 1, d0);
+    db_bind_i64(s, 2, keys_hash(ctx));
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            ids = xrealloc(ids, cap * sizeof(*ids));
+        }
+        ids[n++] = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_reset(s);
+    rc = rc == SQLITE_DONE ? KZ_OK : db_rc(st, rc);
+    for (size_t i = 0; i < n && !rc; i += WINDOW_CHUNK) {
+        size_t last = i + WINDOW_CHUNK < n ? i + WINDOW_CHUNK - 1 : n - 1;
+        rc = refresh_range(st, ctx, ids[i], ids[last], keys);
+    }
+    free(ids);
+out:
+    free(keys);
+    if (refreshed)
+        *refreshed = rc ? 0 : n;
+    return rc;
+}
+
+/* The adoption facts: of every account from the saved usage windows (the engine refreshes
+ * the stale ones first), of one account computed from the rollups now. */
+static int read_usage(struct store *st, const struct health_context *ctx, int64_t account_id,
+                      struct health_facts *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        f[i].key_events_total = (int)ctx->nkey_events;
+    if (account_id && n == 1) {
+        char *keys = keys_json(ctx);
+        struct window *w = NULL;
+        size_t nw = 0;
+        int rc = compute_windows(st, ctx, account_id, account_id, keys, &w, &nw);
+        free(keys);
+        if (!rc && nw == 1) {
+            f->active_users_30 = w->au30;
+            f->active_users_prev_30 = w->au_prev30;
+            f->key_events_used_30 = w->keys30;
+        }
+        free(w);
+        return rc;
+    }
+#define Q "SELECT account_id, active_users_30, active_users_prev_30, key_events_used_30 " \
+          "FROM usage_windows"
+    sqlite3_stmt *s = db_prepare(st, Q);
 #undef Q
-    if (account_id)
-        db_bind_i64(s, 1, account_id);
-    db_bind_text(s, 2, d60);
-    db_bind_text(s, 3, d30);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         struct health_facts *a = find(f, n, sqlite3_column_int64(s, 0));
         if (a) {
             a->active_users_30 = sqlite3_column_int(s, 1);
             a->active_users_prev_30 = sqlite3_column_int(s, 2);
+            a->key_events_used_30 = sqlite3_column_int(s, 3);
         }
     }
     sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
-        return db_rc(st, rc);
-    for (size_t i = 0; i < n; i++)
-        f[i].key_events_total = (int)ctx->nkey_events;
-    if (ctx->nkey_events == 0)
-        return KZ_OK;
-    json_t *names = json_array();
-    for (size_t i = 0; i < ctx->nkey_events; i++)
-        json_array_append_new(names, json_string(ctx->key_events[i]));
-    char *list = json_dumps(names, JSON_COMPACT);
-    json_decref(names);
-#define Q "SELECT account_id, COUNT(DISTINCT event) FROM usage_daily WHERE day >= ?2 " \
-          "AND event IN (SELECT value FROM json_each(?3)) "
-    s = db_prepare(st, ONE_OR_ALL(Q "AND account_id = ?1 GROUP BY account_id",
-                                  Q "GROUP BY account_id"));
-#undef Q
-    if (account_id)
-        db_bind_i64(s, 1, account_id);
-    db_bind_text(s, 2, d30);
-    db_bind_text(s, 3, list);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        struct health_facts *a = find(f, n, sqlite3_column_int64(s, 0));
-        if (a)
-            a->key_events_used_30 = sqlite3_column_int(s, 1);
-    }
-    sqlite3_reset(s);
-    free(list);
     return rc == SQLITE_DONE ? KZ_OK : db_rc(st, rc);
 }
 

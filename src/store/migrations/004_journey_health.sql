@@ -97,6 +97,20 @@ CREATE TABLE health_snapshots (
     PRIMARY KEY (day, account_id)
 );
 
+-- Each account's usage over the trailing windows the adoption measures use (distinct active
+-- users in the 30 days ending `day` and in the 30 days before, key events used in the 30
+-- days), computed from the rollups. Counting distinct users scans every rollup row of the
+-- window, so it is done once a day per account, and again for an account when its events
+-- arrive, not on every health pass. keys_hash identifies the key events setting it used.
+CREATE TABLE usage_windows (
+    account_id           INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+    day                  TEXT NOT NULL,
+    keys_hash            INTEGER NOT NULL,
+    active_users_30      INTEGER NOT NULL,
+    active_users_prev_30 INTEGER NOT NULL,
+    key_events_used_30   INTEGER NOT NULL
+);
+
 -- The current health (from the last recompute), the phase entry time (for overdue checks),
 -- the value milestone time (TTV), and the CSM sentiment (a 1-5 manual rating with a note).
 ALTER TABLE accounts ADD COLUMN health_score INTEGER;
