@@ -104,4 +104,21 @@ int api_events_list(struct req *r);
 int api_settings_key_events_get(struct req *r);
 int api_settings_key_events_put(struct req *r);
 
+/* Success plans, survey responses and CSM sentiment (api/goals.c, api/surveys.c,
+ * api/import_surveys.c). */
+int api_goals_list(struct req *r);
+int api_goals_create(struct req *r);
+int api_goals_get(struct req *r);
+int api_goals_update(struct req *r);
+int api_goals_delete(struct req *r);
+int api_goal_values_list(struct req *r);
+int api_goal_values_create(struct req *r);
+int api_surveys_list(struct req *r);
+int api_surveys_create(struct req *r);
+int api_surveys_get(struct req *r);
+int api_surveys_delete(struct req *r);
+int api_sentiment_put(struct req *r);
+int api_sentiment_delete(struct req *r);
+int api_import_survey_responses(struct req *r);
+
 #endif

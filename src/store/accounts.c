@@ -12,7 +12,8 @@
     "SELECT a.id, a.name, a.domain, a.external_id, a.industry, a.employees, a.address, "  \
     "a.purpose, a.challenges, a.owner_id, a.tier, a.tier_override, a.phase, a.custom, "   \
     "a.created_at, a.updated_at, s.account_id, s.mrr, s.currency, s.renewal_date, "       \
-    "s.plan, s.status FROM accounts a LEFT JOIN subscriptions s ON s.account_id = a.id "
+    "s.plan, s.status, a.sentiment, a.sentiment_note, a.sentiment_at, a.sentiment_by "      \
+    "FROM accounts a LEFT JOIN subscriptions s ON s.account_id = a.id "
 
 void account_init(struct account *a)
 {
@@ -36,6 +37,7 @@ void account_cleanup(struct account *a)
     free(a->renewal_date);
     free(a->plan);
     free(a->status);
+    free(a->sentiment_note);
     account_init(a);
 }
 
@@ -71,6 +73,10 @@ static void account_row(sqlite3_stmt *s, struct account *a)
     a->renewal_date = db_col_text(s, 19);
     a->plan = db_col_text(s, 20);
     a->status = db_col_text(s, 21);
+    a->sentiment = (int)db_col_i64(s, 22, 0);
+    a->sentiment_note = db_col_text(s, 23);
+    db_col_copy(s, 24, a->sentiment_at, sizeof(a->sentiment_at));
+    a->sentiment_by = db_col_i64(s, 25, 0);
 }
 
 static int account_one(struct store *st, sqlite3_stmt *s, struct account *out)

@@ -11,7 +11,7 @@ const csm2 = await srv.createUser('csm');
 
 export const ACCOUNT_KEYS = ['address', 'arr', 'challenges', 'created_at', 'currency', 'custom', 'domain',
   'employees', 'external_id', 'id', 'industry', 'mrr', 'name', 'owner_id', 'phase', 'plan', 'purpose',
-  'renewal_date', 'subscription_status', 'tier', 'tier_override', 'updated_at'];
+  'renewal_date', 'sentiment', 'subscription_status', 'tier', 'tier_override', 'updated_at'];
 
 test('POST /api/v1/accounts with every field; GET returns the same', async () => {
   const body = {
