@@ -105,7 +105,7 @@ int api_settings_key_events_get(struct req *r);
 int api_settings_key_events_put(struct req *r);
 
 /* Success plans, survey responses and CSM sentiment (api/goals.c, api/surveys.c,
- * api/import_surveys.c). */
+ * api/import.c). */
 int api_goals_list(struct req *r);
 int api_goals_create(struct req *r);
 int api_goals_get(struct req *r);
