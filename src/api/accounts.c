@@ -42,6 +42,13 @@ json_t *api_account_json(const struct account *a)
     json_object_set_new(o, "last_seen_at", json_str_or_null(a->last_seen_at));
     json_object_set_new(o, "created_at", json_string(a->created_at));
     json_object_set_new(o, "updated_at", json_string(a->updated_at));
+    /* The CSM sentiment (PUT /api/v1/accounts/{id}/sentiment), or null. */
+    json_object_set_new(o, "sentiment",
+                        a->sentiment ? json_pack("{s:i, s:o, s:s, s:o}", "score", a->sentiment,
+                                                 "note", json_str_or_null(a->sentiment_note),
+                                                 "at", a->sentiment_at, "by",
+                                                 json_i64_or_null(a->sentiment_by, 0))
+                                     : json_null());
     return o;
 }
 

@@ -111,4 +111,21 @@ int api_health_recompute(struct req *r);
 int api_account_health_get(struct req *r);
 int api_account_health_history(struct req *r);
 
+/* Success plans, survey responses and CSM sentiment (api/goals.c, api/surveys.c,
+ * api/import.c). */
+int api_goals_list(struct req *r);
+int api_goals_create(struct req *r);
+int api_goals_get(struct req *r);
+int api_goals_update(struct req *r);
+int api_goals_delete(struct req *r);
+int api_goal_values_list(struct req *r);
+int api_goal_values_create(struct req *r);
+int api_surveys_list(struct req *r);
+int api_surveys_create(struct req *r);
+int api_surveys_get(struct req *r);
+int api_surveys_delete(struct req *r);
+int api_sentiment_put(struct req *r);
+int api_sentiment_delete(struct req *r);
+int api_import_survey_responses(struct req *r);
+
 #endif

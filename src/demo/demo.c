@@ -13,6 +13,7 @@
  * whatever the seed.
  */
 #include "demo/demo.h"
+#include "demo/demo_success.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -923,6 +924,12 @@ static int write_account(struct demo *d, struct rng *r, struct demo_account *a, 
         rc = write_timeline(d, r, a, acc.id, contacts, ncontacts);
     if (rc == KZ_OK)
         rc = write_tasks(d, r, a, acc.id);
+    if (rc == KZ_OK) /* goals with measured values, NPS/CSAT/CES answers (demo_success.c) */
+        rc = demo_success_account(d->st, &(struct demo_success_input){
+            .account_id = acc.id, .seed = rng_next(r), .first_day = a->first_day,
+            .end_day = a->end_day, .today = d->today, .churned = str_eq(a->phase, "churned"),
+            .english = a->english, .csm_id = a->owner_id ? a->owner_id : d->csm[0],
+            .contacts = contacts, .ncontacts = ncontacts });
 out:
     account_cleanup(&acc);
     return rc;

@@ -84,6 +84,22 @@ const struct route routes[] = {
     R("POST",   "/api/v1/health/recompute",                  api_health_recompute,   ROLE_ADMIN,  0),
     R("GET",    "/api/v1/accounts/:id/health",               api_account_health_get, ROLE_VIEWER, 0),
     R("GET",    "/api/v1/accounts/:id/health/history",       api_account_health_history, ROLE_VIEWER, 0),
+
+    /* Success plans (goals with measured values), survey responses, CSM sentiment. */
+    R("GET",    "/api/v1/accounts/:id/goals",                api_goals_list,         ROLE_VIEWER, 0),
+    R("POST",   "/api/v1/accounts/:id/goals",                api_goals_create,       ROLE_CSM,    0),
+    R("GET",    "/api/v1/accounts/:id/goals/:gid",           api_goals_get,          ROLE_VIEWER, 0),
+    R("PATCH",  "/api/v1/accounts/:id/goals/:gid",           api_goals_update,       ROLE_CSM,    0),
+    R("DELETE", "/api/v1/accounts/:id/goals/:gid",           api_goals_delete,       ROLE_CSM,    0),
+    R("GET",    "/api/v1/accounts/:id/goals/:gid/values",    api_goal_values_list,   ROLE_VIEWER, 0),
+    R("POST",   "/api/v1/accounts/:id/goals/:gid/values",    api_goal_values_create, ROLE_CSM,    0),
+    R("GET",    "/api/v1/accounts/:id/survey-responses",     api_surveys_list,       ROLE_VIEWER, 0),
+    R("POST",   "/api/v1/accounts/:id/survey-responses",     api_surveys_create,     ROLE_CSM,    0),
+    R("GET",    "/api/v1/accounts/:id/survey-responses/:rid", api_surveys_get,       ROLE_VIEWER, 0),
+    R("DELETE", "/api/v1/accounts/:id/survey-responses/:rid", api_surveys_delete,    ROLE_CSM,    0),
+    R("PUT",    "/api/v1/accounts/:id/sentiment",            api_sentiment_put,      ROLE_CSM,    0),
+    R("DELETE", "/api/v1/accounts/:id/sentiment",            api_sentiment_delete,   ROLE_CSM,    0),
+    R("POST",   "/api/v1/import/survey-responses",           api_import_survey_responses, ROLE_CSM, ROUTE_CSV_BODY | ROUTE_BIG_BODY),
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

@@ -1,7 +1,7 @@
 /*
- * Account CSV import. libcsv parses the file in strict mode (a stray or unterminated quote is
- * an error); we feed it one physical line at a time so that every row is known by the file
- * line it starts on, which is what the report names. The first non-blank row is the header:
+ * Account CSV import, on the shared driver (csv_import.h: libcsv in strict mode, fed one
+ * physical line at a time so that every row is known by the file line it starts on, which is
+ * what the report names). The first non-blank row is the header:
  * its names (trimmed, case-insensitive, BOM ignored) map columns to account fields, the
  * subscription, or a custom field. Each data row is validated completely first (every bad
  * cell is reported), then written inside its own savepoint of the one import transaction, so
@@ -21,7 +21,6 @@
  */
 #include "importer/accounts_csv.h"
 
-#include <csv.h>
 #include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
@@ -33,8 +32,6 @@
 
 #include "util/util.h"
 
-/* libcsv's parser state before any character of a row was seen (csv.c ROW_NOT_BEGUN). */
-#define CSV_ROW_NOT_BEGUN 0
 /* The CLI refuses files larger than this (the HTTP route allows 32 MiB). */
 #define IMPORT_CLI_MAX_FILE (1024u << 20)
 
@@ -105,184 +102,21 @@ struct column {
     char *name;  /* the header text, trimmed (also the custom field's key) */
 };
 
-enum cell_state { CELL_OK = 0, CELL_TOO_BIG, CELL_BAD_UTF8, CELL_NUL };
-
-struct cell {
-    char *v;     /* trimmed and unescaped; NULL unless state is CELL_OK */
-    int state;   /* enum cell_state */
-};
-
 /* ------------------------------------------------------------ import state */
 
 struct importer {
     struct store *st;
     struct import_report *rep;
+    struct csv_import *ci;
     char today[11];
 
-    bool have_header;
     struct column *cols;
     size_t ncols;
     int idx[COL_KNOWN_COUNT];  /* column index of each known column, -1 when absent */
 
-    struct cell *cells;        /* the row being read: up to cap cells are kept */
-    size_t ncells;             /* cells seen, including those past cap */
-    size_t cap;
-
-    long line;                 /* the physical line being fed to the parser */
-    long row_line;             /* the line the current row started on */
-    int rc;                    /* a database failure or KZ_EINVAL (fatal): stops the import */
-    bool stop;
+    const struct csv_cell *cells; /* the row being handled (the driver's) */
+    size_t ncells;
 };
-
-/* ------------------------------------------------------------ report */
-
-void import_report_init(struct import_report *rep)
-{
-    memset(rep, 0, sizeof(*rep));
-}
-
-void import_report_free(struct import_report *rep)
-{
-    for (size_t i = 0; i < rep->nerrors; i++) {
-        free(rep->errors[i].column);
-        free(rep->errors[i].reason);
-    }
-    free(rep->errors);
-    import_report_init(rep);
-}
-
-static void report_error(struct import_report *rep, long line, const char *column,
-                         const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void report_error(struct import_report *rep, long line, const char *column,
-                         const char *fmt, ...)
-{
-    if (rep->nerrors >= IMPORT_MAX_ERRORS) {
-        rep->errors_omitted++;
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *reason = xmalloc(n > 0 ? (size_t)n + 1 : 1);
-    va_start(ap, fmt);
-    vsnprintf(reason, n > 0 ? (size_t)n + 1 : 1, fmt, ap);
-    va_end(ap);
-    rep->errors = xrealloc(rep->errors, (rep->nerrors + 1) * sizeof(*rep->errors));
-    rep->errors[rep->nerrors].line = line;
-    rep->errors[rep->nerrors].column = xstrdup(column);
-    rep->errors[rep->nerrors].reason = reason;
-    rep->nerrors++;
-}
-
-/* The file is unusable: forget the rows and errors so far, keep only this error, stop. */
-static void fatal(struct importer *imp, long line, const char *column, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void fatal(struct importer *imp, long line, const char *column, const char *fmt, ...)
-{
-    struct import_report *rep = imp->rep;
-    va_list ap;
-    va_start(ap, fmt);
-    char msg[512];
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    import_report_free(rep);
-    rep->fatal = true;
-    report_error(rep, line, column, "%s", msg);
-    imp->rc = KZ_EINVAL;
-    imp->stop = true;
-}
-
-/* ------------------------------------------------------------ cells */
-
-/* Length of the whitespace at s (ASCII space, tab, CR, LF, or U+3000 ideographic space). */
-static size_t space_at(const char *s, size_t n)
-{
-    if (n >= 1 && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
-        return 1;
-    if (n >= 3 && (unsigned char)s[0] == 0xe3 && (unsigned char)s[1] == 0x80 &&
-        (unsigned char)s[2] == 0x80)
-        return 3;
-    return 0;
-}
-
-static bool formula_char(char c)
-{
-    return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
-}
-
-/* A trimmed copy of s[0..n) (caller frees), with one leading ' removed when it guards a
- * formula character (the export adds it: see api/accounts_csv.c). */
-static char *cell_clean(const char *s, size_t n)
-{
-    size_t k;
-    while (n && (k = space_at(s, n)) > 0)
-        s += k, n -= k;
-    while (n) {
-        if (space_at(s + n - 1, 1))
-            n--;
-        else if (n >= 3 && space_at(s + n - 3, 3) == 3)
-            n -= 3;
-        else
-            break;
-    }
-    size_t q = 0;
-    while (q < n && s[q] == '\'')
-        q++;
-    if (q > 0 && q < n && formula_char(s[q]))
-        s++, n--;
-    return xstrndup(s, n);
-}
-
-static void row_reset(struct importer *imp)
-{
-    size_t kept = imp->ncells < imp->cap ? imp->ncells : imp->cap;
-    for (size_t i = 0; i < kept; i++)
-        free(imp->cells[i].v);
-    imp->ncells = 0;
-}
-
-/* libcsv's field callback: keeps the cell if the row still has room for it. */
-static void on_field(void *field, size_t len, void *data)
-{
-    struct importer *imp = data;
-    if (imp->stop)
-        return;
-    if (imp->ncells < imp->cap) {
-        struct cell *c = &imp->cells[imp->ncells];
-        const char *s = field ? field : "";
-        if (!field)
-            len = 0;
-        c->v = NULL;
-        if (len > IMPORT_MAX_CELL)
-            c->state = CELL_TOO_BIG;
-        else if (memchr(s, '\0', len))
-            c->state = CELL_NUL;
-        else if (!utf8_valid(s, len))
-            c->state = CELL_BAD_UTF8;
-        else {
-            c->state = CELL_OK;
-            c->v = cell_clean(s, len);
-        }
-    }
-    imp->ncells++;
-}
-
-static const char *cell_problem(int state)
-{
-    switch (state) {
-    case CELL_TOO_BIG:
-        return "longer than 10000 bytes";
-    case CELL_NUL:
-        return "contains a NUL byte";
-    case CELL_BAD_UTF8:
-        return "invalid UTF-8";
-    default:
-        return "bad cell";
-    }
-}
 
 /* ------------------------------------------------------------ header */
 
@@ -294,22 +128,19 @@ static int known_kind(const char *name)
     return COL_CUSTOM;
 }
 
-static void process_header(struct importer *imp)
+/* The header callback: maps the header's names to columns (see the file comment). */
+static void on_header(struct csv_import *ci, const struct csv_cell *cells, size_t n, long line,
+                      void *ctx)
 {
-    long line = imp->row_line;
-    if (imp->ncells > IMPORT_MAX_COLUMNS) {
-        fatal(imp, line, NULL, "the header has %zu columns; at most %d are allowed",
-              imp->ncells, IMPORT_MAX_COLUMNS);
-        return;
-    }
-    imp->ncols = imp->ncells;
+    struct importer *imp = ctx;
+    imp->ncols = n;
     imp->cols = xcalloc(imp->ncols, sizeof(*imp->cols));
     for (size_t i = 0; i < imp->ncols; i++) {
-        struct cell *c = &imp->cells[i];
-        if (c->state != CELL_OK) {
+        const struct csv_cell *c = &cells[i];
+        if (c->state != CSV_CELL_OK) {
             char pos[32];
             snprintf(pos, sizeof(pos), "#%zu", i + 1);
-            fatal(imp, line, pos, "header cell: %s", cell_problem(c->state));
+            csv_import_fatal(ci, line, pos, "header cell: %s", csv_cell_problem(c->state));
             return;
         }
         imp->cols[i].name = xstrdup(c->v);
@@ -318,18 +149,16 @@ static void process_header(struct importer *imp)
             continue;
         for (size_t j = 0; j < i; j++) {
             if (imp->cols[j].kind != COL_NONE && strcasecmp(imp->cols[j].name, c->v) == 0) {
-                fatal(imp, line, c->v, "duplicate column");
+                csv_import_fatal(ci, line, c->v, "duplicate column");
                 return;
             }
         }
         if (imp->cols[i].kind < COL_KNOWN_COUNT)
             imp->idx[imp->cols[i].kind] = (int)i;
     }
-    if (imp->idx[COL_NAME] < 0 && imp->idx[COL_EXTERNAL_ID] < 0 && imp->idx[COL_DOMAIN] < 0) {
-        fatal(imp, line, NULL, "the header has none of the columns name, external_id, domain");
-        return;
-    }
-    imp->have_header = true;
+    if (imp->idx[COL_NAME] < 0 && imp->idx[COL_EXTERNAL_ID] < 0 && imp->idx[COL_DOMAIN] < 0)
+        csv_import_fatal(ci, line, NULL,
+                         "the header has none of the columns name, external_id, domain");
 }
 
 /* ------------------------------------------------------------ rows */
@@ -357,7 +186,7 @@ static void row_error(struct importer *imp, struct row *w, const char *column,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    report_error(imp->rep, w->line, column, "%s", msg);
+    import_report_error(imp->rep, w->line, column, "%s", msg);
     w->bad = true;
 }
 
@@ -401,12 +230,12 @@ static int validate_row(struct importer *imp, struct row *w)
     struct user u = { 0 };
 
     for (size_t i = 0; i < imp->ncols && i < imp->ncells; i++) {
-        struct cell *c = &imp->cells[i];
-        if (c->state != CELL_OK) {
+        const struct csv_cell *c = &imp->cells[i];
+        if (c->state != CSV_CELL_OK) {
             char pos[32];
             snprintf(pos, sizeof(pos), "#%zu", i + 1);
             row_error(imp, w, imp->cols[i].name[0] ? imp->cols[i].name : pos, "%s",
-                      cell_problem(c->state));
+                      csv_cell_problem(c->state));
             continue;
         }
         int k = imp->cols[i].kind;
@@ -690,177 +519,44 @@ out:
     return rc;
 }
 
-static bool row_blank(struct importer *imp)
+/* The row callback: validates the row, then writes it (the driver holds its savepoint). */
+static int on_row(struct csv_import *ci, const struct csv_cell *cells, size_t n, long line,
+                  enum csv_row_outcome *outcome, void *ctx)
 {
-    size_t kept = imp->ncells < imp->cap ? imp->ncells : imp->cap;
-    if (imp->ncells > kept)
-        return false;
-    for (size_t i = 0; i < kept; i++)
-        if (imp->cells[i].state != CELL_OK || imp->cells[i].v[0])
-            return false;
-    return true;
-}
-
-/* Reads one data row: validates it, then writes it inside its own savepoint. A bad row is
- * counted as failed (its errors are in the report); a database failure stops the import. */
-static void process_row(struct importer *imp)
-{
-    struct import_report *rep = imp->rep;
+    struct importer *imp = ctx;
     struct row w;
     bool created = false;
-    int rc = KZ_OK;
+    int rc;
 
+    (void)ci;
     memset(&w, 0, sizeof(w));
-    w.line = imp->row_line;
-    if (++rep->rows > IMPORT_MAX_ROWS) {
-        fatal(imp, w.line, NULL, "more than %d rows", IMPORT_MAX_ROWS);
-        return;
-    }
-    if (imp->ncells > imp->ncols) {
-        row_error(imp, &w, NULL, "the row has %zu cells but the header has %zu columns",
-                  imp->ncells, imp->ncols);
-        goto out;
-    }
+    w.line = line;
+    imp->cells = cells;
+    imp->ncells = n;
     rc = validate_row(imp, &w);
-    if (rc || w.bad)
-        goto out;
-    rc = store_begin(imp->st);
-    if (rc)
-        goto out;
-    rc = write_row(imp, &w, &created);
-    if (rc == KZ_OK)
-        rc = store_commit(imp->st);
-    else
-        store_rollback(imp->st);
-    if (rc == KZ_OK) {
-        if (created)
-            rep->created++;
-        else
-            rep->updated++;
-    }
-out:
-    if (w.bad) {
-        rep->failed++;
-    } else if (rc) {
-        log_error("import: database failure at line %ld: %s", w.line, kz_strerror(rc));
-        imp->rc = rc;
-        imp->stop = true;
-    }
-}
-
-/* libcsv's row callback. */
-static void on_row(int c, void *data)
-{
-    struct importer *imp = data;
-    (void)c;
-    if (imp->stop)
-        goto out;
-    if (row_blank(imp))
-        goto out;
-    if (!imp->have_header)
-        process_header(imp);
-    else
-        process_row(imp);
-out:
-    row_reset(imp);
-    /* Data rows keep one cell per column; more are counted and refused. */
-    if (imp->have_header)
-        imp->cap = imp->ncols;
-}
-
-/* ------------------------------------------------------------ driver */
-
-/* Length of the physical line at p (through its LF, CR, or CRLF), at most n. */
-static size_t line_len(const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '\n')
-            return i + 1;
-        if (p[i] == '\r')
-            return i + 1 < n && p[i + 1] == '\n' ? i + 2 : i + 1;
-    }
-    return n;
+    if (rc == KZ_OK && !w.bad)
+        rc = write_row(imp, &w, &created);
+    imp->cells = NULL;
+    imp->ncells = 0;
+    if (w.bad)
+        return KZ_EINVAL;
+    *outcome = created ? CSV_ROW_CREATED : CSV_ROW_UPDATED;
+    return rc;
 }
 
 int import_accounts_csv(struct store *st, const char *data, size_t len,
                         struct import_report *rep)
 {
+    static const struct csv_import_ops ops = { .header = on_header, .row = on_row };
     struct importer imp;
-    struct csv_parser parser;
-    bool parser_ready = false, in_tx = false;
-    int rc;
 
     memset(&imp, 0, sizeof(imp));
     imp.st = st;
     imp.rep = rep;
-    imp.line = 1;
-    imp.row_line = 1;
-    imp.cap = IMPORT_MAX_COLUMNS + 1;
-    imp.cells = xcalloc(imp.cap, sizeof(*imp.cells));
     for (int k = 0; k < COL_KNOWN_COUNT; k++)
         imp.idx[k] = -1;
     date_today(imp.today);
-
-    if (!data)
-        len = 0;
-    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
-        data += 3, len -= 3;
-
-    rc = store_begin(st);
-    if (rc)
-        goto out;
-    in_tx = true;
-    if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
-        abort();
-    parser_ready = true;
-
-    size_t pos = 0;
-    while (pos < len && !imp.stop) {
-        size_t n = line_len(data + pos, len - pos);
-        if (parser.pstate == CSV_ROW_NOT_BEGUN)
-            imp.row_line = imp.line;
-        if (csv_parse(&parser, data + pos, n, on_field, on_row, &imp) != n) {
-            if (imp.stop)
-                break;
-            if (csv_error(&parser) == CSV_ENOMEM || csv_error(&parser) == CSV_ETOOBIG)
-                abort();
-            if (imp.row_line == imp.line)
-                fatal(&imp, imp.row_line, NULL, "malformed quoting");
-            else
-                fatal(&imp, imp.row_line, NULL, "malformed quoting (found on line %ld)",
-                      imp.line);
-            break;
-        }
-        pos += n;
-        imp.line++;
-    }
-    if (!imp.stop) {
-        if (parser.pstate == CSV_ROW_NOT_BEGUN)
-            imp.row_line = imp.line;
-        if (csv_fini(&parser, on_field, on_row, &imp) != 0 && !imp.stop)
-            fatal(&imp, imp.row_line, NULL, "malformed quoting: a quoted cell is not closed");
-    }
-    if (!imp.stop && !imp.have_header)
-        fatal(&imp, 1, NULL, "the file is empty: no header row");
-
-    rc = imp.rc;
-    if (rc == KZ_OK) {
-        rc = store_commit(st);
-        in_tx = false;
-    }
-out:
-    if (in_tx)
-        store_rollback(st);
-    if (rc && !rep->fatal) {
-        /* a database failure: nothing was imported */
-        rep->created = rep->updated = 0;
-    }
-    if (rep->fatal)
-        rep->rows = rep->created = rep->updated = rep->failed = 0;
-    if (parser_ready)
-        csv_free(&parser);
-    row_reset(&imp);
-    free(imp.cells);
+    int rc = csv_import_run(st, data, len, rep, &ops, &imp);
     for (size_t i = 0; i < imp.ncols; i++)
         free(imp.cols[i].name);
     free(imp.cols);
@@ -868,29 +564,6 @@ out:
 }
 
 /* ------------------------------------------------------------ command line */
-
-/* Reads the whole file into b (at most IMPORT_CLI_MAX_FILE bytes); 0 on success. */
-static int read_file(const char *path, struct buf *b)
-{
-    char chunk[65536];
-    size_t n;
-    int rc = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        if (buf_append(b, chunk, n)) {
-            errno = EFBIG;
-            rc = -1;
-            goto out;
-        }
-    }
-    if (ferror(f))
-        rc = -1;
-out:
-    fclose(f);
-    return rc;
-}
 
 int importer_cli(const char *csv_path, FILE *out)
 {
@@ -900,7 +573,7 @@ int importer_cli(const char *csv_path, FILE *out)
 
     buf_init(&b, IMPORT_CLI_MAX_FILE);
     import_report_init(&rep);
-    if (read_file(csv_path, &b)) {
+    if (csv_import_read_file(csv_path, &b)) {
         fprintf(out, "kizuna: cannot read %s: %s\n", csv_path, strerror(errno));
         goto out;
     }

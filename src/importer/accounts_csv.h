@@ -13,38 +13,11 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "importer/csv_import.h"
 #include "store/store.h"
 
-#define IMPORT_MAX_ROWS 100000
-#define IMPORT_MAX_COLUMNS 200
-#define IMPORT_MAX_CELL 10000
-/* Errors kept in a report; further ones are only counted (errors_omitted). */
-#define IMPORT_MAX_ERRORS 1000
-
-struct import_error {
-    long line;     /* 1-based file line where the row starts (the header is line 1) */
-    char *column;  /* the column's header name, or NULL when the error is about the row */
-    char *reason;
-};
-
-struct import_report {
-    size_t rows;     /* data rows read (blank lines are not rows) */
-    size_t created;
-    size_t updated;  /* rows that matched an existing account */
-    size_t failed;   /* rows not imported */
-    struct import_error *errors;
-    size_t nerrors;
-    size_t errors_omitted;
-    /* Set when the file itself is unusable (no header, a bad header, too many rows): then
-     * nothing was imported, the counts are 0 and errors[0] says why. */
-    bool fatal;
-};
-
-void import_report_init(struct import_report *rep);
-/* Frees what the report owns (the errors) and leaves it empty; rep itself is the caller's. */
-void import_report_free(struct import_report *rep);
-
-/* Imports the CSV in data[0..len) into st, in one transaction (each row in a nested one).
+/* Imports the CSV in data[0..len) into st with the shared driver (csv_import.h), in one
+ * transaction (each row in a nested one).
  * rep must be initialised; it is filled in. Returns KZ_OK when the file was read (rows may
  * still have failed: see rep->failed), KZ_EINVAL when the file is unusable (rep->fatal),
  * or KZ_EDB / KZ_EBUSY when the database failed (nothing imported). */

@@ -12,7 +12,8 @@
     "SELECT a.id, a.name, a.domain, a.external_id, a.industry, a.employees, a.address, "  \
     "a.purpose, a.challenges, a.owner_id, a.tier, a.tier_override, a.phase, a.custom, "   \
     "a.created_at, a.updated_at, s.account_id, s.mrr, s.currency, s.renewal_date, "       \
-    "s.plan, s.status, a.health_score, a.health_band, a.last_seen_at "                    \
+    "s.plan, s.status, a.health_score, a.health_band, a.last_seen_at, a.sentiment, "    \
+    "a.sentiment_note, a.sentiment_at, a.sentiment_by "                                    \
     "FROM accounts a LEFT JOIN subscriptions s ON s.account_id = a.id "
 
 void account_init(struct account *a)
@@ -39,6 +40,7 @@ void account_cleanup(struct account *a)
     free(a->plan);
     free(a->status);
     free(a->last_seen_at);
+    free(a->sentiment_note);
     account_init(a);
 }
 
@@ -77,6 +79,10 @@ static void account_row(sqlite3_stmt *s, struct account *a)
     a->health_score = (int)db_col_i64(s, 22, -1);
     db_col_copy(s, 23, a->health_band, sizeof(a->health_band));
     a->last_seen_at = db_col_text(s, 24);
+    a->sentiment = (int)db_col_i64(s, 25, 0);
+    a->sentiment_note = db_col_text(s, 26);
+    db_col_copy(s, 27, a->sentiment_at, sizeof(a->sentiment_at));
+    a->sentiment_by = db_col_i64(s, 28, 0);
 }
 
 static int account_one(struct store *st, sqlite3_stmt *s, struct account *out)

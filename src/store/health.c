@@ -4,6 +4,7 @@
  */
 #include "store/db.h"
 #include "store/health.h"
+#include "journey/goals.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -441,20 +442,18 @@ static int read_usage(struct store *st, const struct health_context *ctx, int64_
     return rc == SQLITE_DONE ? KZ_OK : db_rc(st, rc);
 }
 
-/* Attainment of one goal: progress from baseline (0 when unknown) toward target, clamped
- * to 0..1; an achieved goal counts 1. -1 when it cannot be computed. */
+/* Attainment of one goal row (baseline, target, current, status): journey/goals.h's, and an
+ * achieved goal counts 1 whatever its values say. -1 when it cannot be computed. */
 static double attainment(sqlite3_stmt *s)
 {
     if (strcmp((const char *)sqlite3_column_text(s, 4), "achieved") == 0)
         return 1;
-    if (sqlite3_column_type(s, 3) == SQLITE_NULL)
+    double x;
+    if (goal_attainment(sqlite3_column_type(s, 1) != SQLITE_NULL, sqlite3_column_double(s, 1),
+                        sqlite3_column_double(s, 2), sqlite3_column_type(s, 3) != SQLITE_NULL,
+                        sqlite3_column_double(s, 3), &x) != GOAL_ATTAINMENT_OK)
         return -1;
-    double base = sqlite3_column_double(s, 1), target = sqlite3_column_double(s, 2);
-    double cur = sqlite3_column_double(s, 3);
-    if (target == base)
-        return -1;
-    double x = (cur - base) / (target - base);
-    return x < 0 ? 0 : x > 1 ? 1 : x;
+    return x;
 }
 
 static int read_goals(struct store *st, int64_t account_id, struct health_facts *f, size_t n)

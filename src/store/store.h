@@ -129,6 +129,13 @@ struct account {
     int health_score;    /* -1 = not scored */
     char health_band[7]; /* green, yellow, red; "" = not scored */
     char *last_seen_at;  /* the last tracked event; NULL = never */
+
+    /* Read-only here: the CSM sentiment (0 = none), a 1-5 rating with a note, when and by
+     * whom (set by store_account_sentiment_set in store/success.h). */
+    int sentiment;
+    char *sentiment_note;
+    char sentiment_at[21];
+    int64_t sentiment_by;
 };
 void account_init(struct account *a);
 void account_cleanup(struct account *a);

@@ -11,7 +11,7 @@ const csm2 = await srv.createUser('csm');
 
 export const ACCOUNT_KEYS = ['address', 'arr', 'band', 'challenges', 'created_at', 'currency', 'custom', 'domain',
   'employees', 'external_id', 'health', 'id', 'industry', 'last_seen_at', 'mrr', 'name', 'owner_id', 'phase', 'plan',
-  'purpose', 'renewal_date', 'subscription_status', 'tier', 'tier_override', 'updated_at'];
+  'purpose', 'renewal_date', 'sentiment', 'subscription_status', 'tier', 'tier_override', 'updated_at'];
 
 test('POST /api/v1/accounts with every field; GET returns the same', async () => {
   const body = {
