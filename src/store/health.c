@@ -541,7 +541,11 @@ int store_health_save(struct store *st, const char *day, const struct health_row
                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (day, account_id) DO "
                            "UPDATE SET score = excluded.score, band = excluded.band, "
                            "deployment = excluded.deployment, engagement = excluded.engagement, "
-                           "adoption = excluded.adoption, roi = excluded.roi");
+                           "adoption = excluded.adoption, roi = excluded.roi "
+                           /* an unchanged snapshot is not rewritten: no page to commit */
+                           "WHERE (score, band, deployment, engagement, adoption, roi) IS NOT "
+                           "(excluded.score, excluded.band, excluded.deployment, "
+                           "excluded.engagement, excluded.adoption, excluded.roi)");
         db_bind_text(s, 1, day);
         db_bind_i64(s, 2, r->account_id);
         bind_score(s, 3, r->score);

@@ -84,7 +84,8 @@ CREATE INDEX survey_responses_type ON survey_responses(type, answered_at);
 -- first so that a recompute of every account appends at the end of the tree instead of
 -- touching one page per account; an account's history is read day by day. For the same
 -- reason account_id has no index and so no foreign key (SQLite would scan the table on every
--- account delete): store_account_delete removes an account's snapshots day by day.
+-- account delete): store_account_delete removes an account's snapshots day by day. Without a
+-- rowid the key is the table, one B-tree to write instead of two.
 CREATE TABLE health_snapshots (
     day         TEXT NOT NULL,
     account_id  INTEGER NOT NULL,
@@ -95,7 +96,7 @@ CREATE TABLE health_snapshots (
     adoption    INTEGER,
     roi         INTEGER,
     PRIMARY KEY (day, account_id)
-);
+) WITHOUT ROWID;
 
 -- Each account's usage over the trailing windows the adoption measures use (distinct active
 -- users in the 30 days ending `day` and in the 30 days before, key events used in the 30
@@ -126,6 +127,12 @@ ALTER TABLE accounts ADD COLUMN sentiment_by INTEGER REFERENCES users(id) ON DEL
 -- without a score first (ascending), so keyset cursors never meet a NULL.
 CREATE INDEX accounts_health ON accounts(COALESCE(health_score, -1), id);
 CREATE INDEX accounts_band ON accounts(health_band);
+
+-- The engagement measures join decision makers to their timeline entries for every account:
+-- a partial index finds the decision makers, a covering one their entries.
+CREATE INDEX contacts_decision_makers ON contacts(account_id) WHERE role = 'decision_maker';
+DROP INDEX timeline_contacts_contact;
+CREATE INDEX timeline_contacts_contact ON timeline_contacts(contact_id, entry_id);
 
 -- Every existing account starts its history in its current phase.
 UPDATE accounts SET phase_entered_at = created_at;
