@@ -4,6 +4,7 @@
  * need the account to be readable, writes need it to be writable by the caller's role.
  */
 #include "api/api.h"
+#include "sched/sched.h"
 #include "api/fields.h"
 #include "store/store.h"
 
@@ -112,6 +113,7 @@ int api_contacts_create(struct req *r)
         ret = reply_rc(r, rc, "contact");
         goto out;
     }
+    sched_touch_account(account_id); /* a decision maker counts in the health score */
     ret = reply_json(r, 201, contact_json(&c));
 out:
     contact_cleanup(&c);
@@ -168,6 +170,7 @@ int api_contacts_update(struct req *r)
         ret = reply_rc(r, rc, "contact");
         goto out;
     }
+    sched_touch_account(account_id);
     ret = reply_json(r, 200, contact_json(&c));
 out:
     contact_cleanup(&c);
@@ -188,5 +191,6 @@ int api_contacts_delete(struct req *r)
         return reply_problem(r, 404, "contact %lld not found", (long long)id);
     if (rc)
         return reply_rc(r, rc, "contact");
+    sched_touch_account(account_id);
     return reply_empty(r);
 }

@@ -7,6 +7,7 @@
  * cannot be used (no header, a bad header, malformed quoting, too many rows).
  */
 #include "api/api.h"
+#include "sched/sched.h"
 #include "api/fields.h"
 #include "importer/accounts_csv.h"
 #include "importer/surveys_csv.h"
@@ -63,6 +64,8 @@ int api_import_accounts(struct req *r)
     struct import_report rep;
     import_report_init(&rep);
     int rc = import_accounts_csv(store_get(), r->body.p, r->body.len, &rep);
+    if (rc == KZ_OK)
+        sched_request_full(); /* new accounts, subscriptions: score them all soon */
     reply_report(r, rc, &rep);
     import_report_free(&rep);
     return 0;

@@ -4,6 +4,7 @@
  * never overwrites it, so revenue movements can be rebuilt exactly. ARR = 12 x MRR.
  */
 #include "api/api.h"
+#include "sched/sched.h"
 #include "api/fields.h"
 
 #include <stdlib.h>
@@ -85,6 +86,8 @@ int api_subscription_put(struct req *r)
         date_today(s.effective_date);
     int rc = store_subscription_put(store_get(), &s);
     subscription_cleanup(&s);
+    if (rc == KZ_OK)
+        sched_touch_account(id); /* seats, churn: journey and health */
     if (rc == KZ_OK)
         rc = store_subscription_get(store_get(), id, &s);
     if (rc)

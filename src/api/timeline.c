@@ -4,6 +4,7 @@
  * The author is whoever created the entry; participants must be contacts of the account.
  */
 #include "api/api.h"
+#include "sched/sched.h"
 #include "api/fields.h"
 #include "store/store.h"
 
@@ -185,6 +186,7 @@ int api_timeline_create(struct req *r)
         ret = reply_entry_rc(r, rc, 0);
         goto out;
     }
+    sched_touch_account(account_id); /* touches count in the health score */
     ret = reply_json(r, 201, entry_json(&e));
 out:
     timeline_entry_cleanup(&e);
@@ -240,6 +242,7 @@ int api_timeline_update(struct req *r)
         ret = reply_entry_rc(r, rc, id);
         goto out;
     }
+    sched_touch_account(account_id);
     ret = reply_json(r, 200, entry_json(&e));
 out:
     timeline_entry_cleanup(&e);
@@ -258,5 +261,6 @@ int api_timeline_delete(struct req *r)
     int rc = store_timeline_delete(store_get(), account_id, id);
     if (rc)
         return reply_entry_rc(r, rc, id);
+    sched_touch_account(account_id);
     return reply_empty(r);
 }

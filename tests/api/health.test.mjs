@@ -180,3 +180,14 @@ test('health of a deleted account goes with it', async () => {
   const h = await admin().get(`/api/v1/accounts/${b.id}/health/history`);
   assert.equal(h.json.data.length, 0, 'a new account never inherits a deleted one\'s history');
 });
+
+test('the scheduler re-scores an account a moment after its data changes', async () => {
+  const a = (await admin().post('/api/v1/accounts', { name: 'Touched' })).json;
+  await recompute();
+  assert.equal((await admin().get(`/api/v1/accounts/${a.id}`)).json.health, 0, 'no touches, nothing else: 0');
+  // Sentiment 5 (weight 2) next to 0 touches (weight 1): engagement (2*100 + 0) / 3 = 66.7.
+  assertStatus(await admin().put(`/api/v1/accounts/${a.id}/sentiment`, { score: 5, note: 'Great QBR' }), 200);
+  await waitFor(async () => (await admin().get(`/api/v1/accounts/${a.id}`)).json.health === 67, 15000,
+    'the scheduler to re-score the touched account');
+  assert.equal((await admin().get(`/api/v1/accounts/${a.id}`)).json.band, 'yellow');
+});
