@@ -9,7 +9,7 @@
  * contacts with a decision maker, timeline touches, NPS answers, goals, CSM sentiment, and
  * for every day of the window each account's active users and events (rows of
  * active_users_daily and usage_daily, as the ingest writer makes them). Then it times:
- * the first pass of a day (every account's usage window rebuilt from the rollups, then
+ * the first pass of a day (every account's windows rebuilt from its rollups and records, then
  * scored and saved), a scheduled pass (windows current: facts, scores, save), and the
  * explanation of single accounts (GET /accounts/{id}/health). Prints peak RSS.
  */
@@ -293,7 +293,7 @@ int main(int argc, char **argv)
     if (health_recompute(st, 0, &n))
         return 1;
     double first = bench_now() - t0;
-    printf("  first pass of the day (usage windows rebuilt): %zu accounts in %.3f s\n", n,
+    printf("  first pass of the day (account windows rebuilt): %zu accounts in %.3f s\n", n,
            first);
 
     double best = 1e9;

@@ -133,7 +133,7 @@ int health_recompute(struct store *st, int64_t account_id, size_t *count)
     size_t n = 0;
     struct health_row *rows = NULL;
     /* Saved windows for the next full pass (one account's facts read its rollups anyway). */
-    rc = store_usage_windows_refresh(st, &env.ctx, account_id, NULL);
+    rc = store_health_windows_refresh(st, &env.ctx, account_id, NULL);
     if (!rc)
         rc = store_health_facts(st, &env.ctx, account_id, &facts, &n);
     if (rc)

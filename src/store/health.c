@@ -86,6 +86,7 @@ static int read_accounts(struct store *st, const struct health_context *ctx, int
         f->has_usage = f->days_since_seen >= 0;
         f->seats = (int)db_col_i64(s, 7, 0);
         f->decision_maker_days = -1;
+        f->key_events_total = (int)ctx->nkey_events;
     }
     sqlite3_reset(s);
     if (rc != SQLITE_DONE)
@@ -120,104 +121,9 @@ static int read_milestones(struct store *st, int64_t account_id, struct health_f
     return rc == SQLITE_DONE ? KZ_OK : db_rc(st, rc);
 }
 
-/* NPS over each contact's latest answer in the last 365 days (answers without a contact
- * count one each). Rows come newest first within each (account, contact). */
-static int read_nps(struct store *st, const struct health_context *ctx, int64_t account_id,
-                    struct health_facts *f, size_t n)
-{
-/* "+type": the single-account form must walk the account's index, not every NPS answer. */
-#define Q "SELECT account_id, contact_id, score FROM survey_responses " \
-          "WHERE +type = 'nps' AND answered_at >= ?2"
-#define ORDER " ORDER BY account_id, contact_id, answered_at DESC, id DESC"
-    sqlite3_stmt *s = db_prepare(st, ONE_OR_ALL(Q " AND account_id = ?1" ORDER, Q ORDER));
-#undef Q
-#undef ORDER
-    char since[21];
-    time_format(ctx->now - 365 * 86400, since);
-    if (account_id)
-        db_bind_i64(s, 1, account_id);
-    db_bind_text(s, 2, since);
-    int64_t last_account = 0, last_contact = 0;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        int64_t acc = sqlite3_column_int64(s, 0);
-        int64_t contact = db_col_i64(s, 1, 0);
-        if (contact && acc == last_account && contact == last_contact)
-            continue; /* an older answer of the same contact */
-        last_account = acc;
-        last_contact = contact;
-        struct health_facts *a = find(f, n, acc);
-        if (!a)
-            continue;
-        int score = sqlite3_column_int(s, 2);
-        a->nps_answers++;
-        a->nps_promoters += score >= 9;
-        a->nps_detractors += score <= 6;
-    }
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? KZ_OK : db_rc(st, rc);
-}
+/* ------------------------------------------------------------ account windows */
 
-/* Whether each account has a decision maker, and the last timeline entry with one. */
-static int read_decision_makers(struct store *st, const struct health_context *ctx,
-                                int64_t account_id, struct health_facts *f, size_t n)
-{
-#define Q "SELECT DISTINCT account_id FROM contacts WHERE role = 'decision_maker'"
-    sqlite3_stmt *s = db_prepare(st, ONE_OR_ALL(Q " AND account_id = ?1", Q));
-#undef Q
-    if (account_id)
-        db_bind_i64(s, 1, account_id);
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        struct health_facts *a = find(f, n, sqlite3_column_int64(s, 0));
-        if (a)
-            a->has_decision_maker = true;
-    }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
-        return db_rc(st, rc);
-#define Q "SELECT c.account_id, MAX(te.occurred_at) FROM contacts c "                  \
-          "JOIN timeline_contacts tc ON tc.contact_id = c.id "                          \
-          "JOIN timeline_entries te ON te.id = tc.entry_id WHERE c.role = 'decision_maker' "
-    s = db_prepare(st, ONE_OR_ALL(Q "AND c.account_id = ?1 GROUP BY c.account_id",
-                                  Q "GROUP BY c.account_id"));
-#undef Q
-    if (account_id)
-        db_bind_i64(s, 1, account_id);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        struct health_facts *a = find(f, n, sqlite3_column_int64(s, 0));
-        if (a)
-            a->decision_maker_days = days_since(s, 1, ctx->now);
-    }
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? KZ_OK : db_rc(st, rc);
-}
-
-static int read_touches(struct store *st, const struct health_context *ctx, int64_t account_id,
-                        struct health_facts *f, size_t n)
-{
-#define Q "SELECT account_id, COUNT(*) FROM timeline_entries WHERE occurred_at >= ?2 "
-    sqlite3_stmt *s = db_prepare(st, ONE_OR_ALL(Q "AND account_id = ?1 GROUP BY account_id",
-                                                Q "GROUP BY account_id"));
-#undef Q
-    char since[21];
-    time_format(ctx->now - 90 * 86400, since);
-    if (account_id)
-        db_bind_i64(s, 1, account_id);
-    db_bind_text(s, 2, since);
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        struct health_facts *a = find(f, n, sqlite3_column_int64(s, 0));
-        if (a)
-            a->touches_90d = sqlite3_column_int(s, 1);
-    }
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? KZ_OK : db_rc(st, rc);
-}
-
-/* ------------------------------------------------------------ usage windows */
-
-/* FNV-1a of the key event names, to tell a usage window computed for other key events. */
+/* FNV-1a of the key event names, to tell a window computed for other key events. */
 static int64_t keys_hash(const struct health_context *ctx)
 {
     uint64_t h = 1469598103934665603ull;
@@ -228,11 +134,6 @@ static int64_t keys_hash(const struct health_context *ctx)
     }
     return (int64_t)(h >> 1);
 }
-
-struct window {
-    int64_t account_id;
-    int au30, au_prev30, keys30;
-};
 
 /* The key event names as a JSON array (for json_each), or NULL when there are none. */
 static char *keys_json(const struct health_context *ctx)
@@ -247,15 +148,104 @@ static char *keys_json(const struct health_context *ctx)
     return text;
 }
 
-/* Computes the usage windows of the accounts with ids lo..hi from the rollups: *out (caller
- * frees) gets one per existing account, ordered by id. */
+/* What an account did over the trailing windows (see migration 004, account_windows). */
+struct window {
+    int64_t account_id;
+    int au30, au_prev30, keys30;
+    int nps_n, nps_p, nps_d;
+    bool has_dm;
+    char dm_touch[21];          /* "" = never */
+    int touches90;
+};
+
+static struct window *win_find(struct window *w, size_t n, int64_t id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (w[mid].account_id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && w[lo].account_id == id ? &w[lo] : NULL;
+}
+
+/* Binds ?1, ?2 = lo, hi (and ?3 = since, when given), steps every row into fn. */
+static int each_row(struct store *st, const char *sql, int64_t lo, int64_t hi, const char *since,
+                    const char *extra, struct window *w, size_t n,
+                    void (*fn)(sqlite3_stmt *s, struct window *w, void *arg), void *arg)
+{
+    sqlite3_stmt *s = db_prepare(st, sql);
+    db_bind_i64(s, 1, lo);
+    db_bind_i64(s, 2, hi);
+    if (since)
+        db_bind_text(s, 3, since);
+    if (extra)
+        db_bind_text(s, 4, extra);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct window *x = win_find(w, n, sqlite3_column_int64(s, 0));
+        if (x)
+            fn(s, x, arg);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? KZ_OK : db_rc(st, rc);
+}
+
+static void row_active_users(sqlite3_stmt *s, struct window *w, void *arg)
+{
+    (void)arg;
+    w->au30 = sqlite3_column_int(s, 1);
+    w->au_prev30 = sqlite3_column_int(s, 2);
+}
+
+static void row_key_events(sqlite3_stmt *s, struct window *w, void *arg)
+{
+    (void)arg;
+    w->keys30 = sqlite3_column_int(s, 1);
+}
+
+/* Rows come newest first per (account, contact): each contact's latest answer counts once;
+ * answers without a contact count one each. */
+static void row_nps(sqlite3_stmt *s, struct window *w, void *arg)
+{
+    int64_t *last = arg; /* the (account, contact) of the previous row */
+    int64_t contact = db_col_i64(s, 1, 0);
+    if (contact && w->account_id == last[0] && contact == last[1])
+        return;
+    last[0] = w->account_id;
+    last[1] = contact;
+    int score = sqlite3_column_int(s, 2);
+    w->nps_n++;
+    w->nps_p += score >= 9;
+    w->nps_d += score <= 6;
+}
+
+static void row_decision_maker(sqlite3_stmt *s, struct window *w, void *arg)
+{
+    (void)arg;
+    w->has_dm = true;
+    db_col_copy(s, 1, w->dm_touch, sizeof(w->dm_touch));
+}
+
+static void row_touches(sqlite3_stmt *s, struct window *w, void *arg)
+{
+    (void)arg;
+    w->touches90 = sqlite3_column_int(s, 1);
+}
+
+/* Computes the windows of the accounts with ids lo..hi from the rollups, the survey answers,
+ * the contacts and the timeline: *out (caller frees) gets one per existing account, by id. */
 static int compute_windows(struct store *st, const struct health_context *ctx, int64_t lo,
                            int64_t hi, const char *keys, struct window **out, size_t *count)
 {
     int64_t today = ctx->now / 86400;
-    char d30[11], d60[11];
+    char d30[11], d60[11], t90[21], t365[21];
     date_from_days(today - 29, d30);
     date_from_days(today - 59, d60);
+    time_format(ctx->now - 90 * 86400, t90);
+    time_format(ctx->now - 365 * 86400, t365);
     struct window *w = NULL;
     size_t n = 0, cap = 0;
     sqlite3_stmt *s = db_prepare(st, "SELECT id FROM accounts WHERE id BETWEEN ?1 AND ?2 "
@@ -271,58 +261,50 @@ static int compute_windows(struct store *st, const struct health_context *ctx, i
         w[n++] = (struct window){ .account_id = sqlite3_column_int64(s, 0) };
     }
     sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
+    rc = rc == SQLITE_DONE ? KZ_OK : db_rc(st, rc);
+    if (!rc)
+        rc = each_row(st, "SELECT account_id, "
+                          "COUNT(DISTINCT CASE WHEN day >= ?4 THEN user_key END), "
+                          "COUNT(DISTINCT CASE WHEN day < ?4 THEN user_key END) "
+                          "FROM active_users_daily WHERE account_id BETWEEN ?1 AND ?2 "
+                          "AND day >= ?3 GROUP BY account_id",
+                      lo, hi, d60, d30, w, n, row_active_users, NULL);
+    if (!rc && keys)
+        rc = each_row(st, "SELECT account_id, COUNT(DISTINCT event) FROM usage_daily "
+                          "WHERE account_id BETWEEN ?1 AND ?2 AND day >= ?3 "
+                          "AND event IN (SELECT value FROM json_each(?4)) GROUP BY account_id",
+                      lo, hi, d30, keys, w, n, row_key_events, NULL);
+    /* "+type": walk the account index, not every NPS answer. */
+    int64_t last[2] = { 0, 0 };
+    if (!rc)
+        rc = each_row(st, "SELECT account_id, contact_id, score FROM survey_responses "
+                          "WHERE account_id BETWEEN ?1 AND ?2 AND answered_at >= ?3 "
+                          "AND +type = 'nps' "
+                          "ORDER BY account_id, contact_id, answered_at DESC, id DESC",
+                      lo, hi, t365, NULL, w, n, row_nps, last);
+    /* Decision makers (a partial index) and their latest timeline entry, if any. */
+    if (!rc)
+        rc = each_row(st, "SELECT c.account_id, MAX(te.occurred_at) FROM contacts c "
+                          "LEFT JOIN timeline_contacts tc ON tc.contact_id = c.id "
+                          "LEFT JOIN timeline_entries te ON te.id = tc.entry_id "
+                          "WHERE c.role = 'decision_maker' AND c.account_id BETWEEN ?1 AND ?2 "
+                          "GROUP BY c.account_id",
+                      lo, hi, NULL, NULL, w, n, row_decision_maker, NULL);
+    if (!rc)
+        rc = each_row(st, "SELECT account_id, COUNT(*) FROM timeline_entries "
+                          "WHERE account_id BETWEEN ?1 AND ?2 AND occurred_at >= ?3 "
+                          "GROUP BY account_id",
+                      lo, hi, t90, NULL, w, n, row_touches, NULL);
+    if (rc) {
         free(w);
-        return db_rc(st, rc);
-    }
-    s = db_prepare(st, "SELECT account_id, COUNT(DISTINCT CASE WHEN day >= ?4 THEN user_key END), "
-                       "COUNT(DISTINCT CASE WHEN day < ?4 THEN user_key END) "
-                       "FROM active_users_daily WHERE account_id BETWEEN ?1 AND ?2 "
-                       "AND day >= ?3 GROUP BY account_id");
-    db_bind_i64(s, 1, lo);
-    db_bind_i64(s, 2, hi);
-    db_bind_text(s, 3, d60);
-    db_bind_text(s, 4, d30);
-    size_t k = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(s, 0);
-        while (k < n && w[k].account_id < id)
-            k++;
-        if (k < n && w[k].account_id == id) {
-            w[k].au30 = sqlite3_column_int(s, 1);
-            w[k].au_prev30 = sqlite3_column_int(s, 2);
-        }
-    }
-    sqlite3_reset(s);
-    if (rc == SQLITE_DONE && keys) {
-        s = db_prepare(st, "SELECT account_id, COUNT(DISTINCT event) FROM usage_daily "
-                           "WHERE account_id BETWEEN ?1 AND ?2 AND day >= ?3 "
-                           "AND event IN (SELECT value FROM json_each(?4)) GROUP BY account_id");
-        db_bind_i64(s, 1, lo);
-        db_bind_i64(s, 2, hi);
-        db_bind_text(s, 3, d30);
-        db_bind_text(s, 4, keys);
-        k = 0;
-        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-            int64_t id = sqlite3_column_int64(s, 0);
-            while (k < n && w[k].account_id < id)
-                k++;
-            if (k < n && w[k].account_id == id)
-                w[k].keys30 = sqlite3_column_int(s, 1);
-        }
-        sqlite3_reset(s);
-    }
-    if (rc != SQLITE_DONE) {
-        free(w);
-        return db_rc(st, rc);
+        return rc;
     }
     *out = w;
     *count = n;
     return KZ_OK;
 }
 
-/* Recomputes and saves the usage windows of the accounts with ids lo..hi, in one
- * transaction. */
+/* Recomputes and saves the windows of the accounts with ids lo..hi, in one transaction. */
 static int refresh_range(struct store *st, const struct health_context *ctx, int64_t lo,
                          int64_t hi, const char *keys)
 {
@@ -333,23 +315,35 @@ static int refresh_range(struct store *st, const struct health_context *ctx, int
         return rc;
     char d0[11];
     date_from_days(ctx->now / 86400, d0);
-    sqlite3_stmt *s;
-    rc = store_begin(st);
     int64_t hash = keys_hash(ctx);
+    rc = store_begin(st);
     for (size_t i = 0; i < n && !rc; i++) {
-        s = db_prepare(st, "INSERT INTO usage_windows (account_id, day, keys_hash, "
-                           "active_users_30, active_users_prev_30, key_events_used_30) "
-                           "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET "
-                           "day = excluded.day, keys_hash = excluded.keys_hash, "
-                           "active_users_30 = excluded.active_users_30, "
-                           "active_users_prev_30 = excluded.active_users_prev_30, "
-                           "key_events_used_30 = excluded.key_events_used_30");
+        sqlite3_stmt *s = db_prepare(
+            st, "INSERT INTO account_windows (account_id, day, keys_hash, active_users_30, "
+                "active_users_prev_30, key_events_used_30, nps_answers, nps_promoters, "
+                "nps_detractors, has_decision_maker, decision_maker_touch_at, touches_90d) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE "
+                "SET day = excluded.day, keys_hash = excluded.keys_hash, "
+                "active_users_30 = excluded.active_users_30, "
+                "active_users_prev_30 = excluded.active_users_prev_30, "
+                "key_events_used_30 = excluded.key_events_used_30, "
+                "nps_answers = excluded.nps_answers, nps_promoters = excluded.nps_promoters, "
+                "nps_detractors = excluded.nps_detractors, "
+                "has_decision_maker = excluded.has_decision_maker, "
+                "decision_maker_touch_at = excluded.decision_maker_touch_at, "
+                "touches_90d = excluded.touches_90d");
         db_bind_i64(s, 1, w[i].account_id);
         db_bind_text(s, 2, d0);
         db_bind_i64(s, 3, hash);
         db_bind_i64(s, 4, w[i].au30);
         db_bind_i64(s, 5, w[i].au_prev30);
         db_bind_i64(s, 6, w[i].keys30);
+        db_bind_i64(s, 7, w[i].nps_n);
+        db_bind_i64(s, 8, w[i].nps_p);
+        db_bind_i64(s, 9, w[i].nps_d);
+        db_bind_i64(s, 10, w[i].has_dm);
+        db_bind_text(s, 11, w[i].dm_touch[0] ? w[i].dm_touch : NULL);
+        db_bind_i64(s, 12, w[i].touches90);
         rc = db_exec_stmt(st, s);
     }
     free(w);
@@ -362,8 +356,8 @@ static int refresh_range(struct store *st, const struct health_context *ctx, int
 
 #define WINDOW_CHUNK 1000 /* accounts a transaction: the writer lock is held briefly */
 
-int store_usage_windows_refresh(struct store *st, const struct health_context *ctx,
-                                int64_t account_id, size_t *refreshed)
+int store_health_windows_refresh(struct store *st, const struct health_context *ctx,
+                                 int64_t account_id, size_t *refreshed)
 {
     char *keys = keys_json(ctx);
     size_t n = 0;
@@ -378,7 +372,7 @@ int store_usage_windows_refresh(struct store *st, const struct health_context *c
     date_from_days(ctx->now / 86400, d0);
     int64_t *ids = NULL;
     size_t cap = 0;
-    sqlite3_stmt *s = db_prepare(st, "SELECT a.id FROM accounts a LEFT JOIN usage_windows w "
+    sqlite3_stmt *s = db_prepare(st, "SELECT a.id FROM accounts a LEFT JOIN account_windows w "
                                      "ON w.account_id = a.id WHERE w.account_id IS NULL "
                                      "OR w.day <> ?1 OR w.keys_hash <> ?2 ORDER BY a.id");
     db_bind_text(s, 1, d0);
@@ -404,39 +398,59 @@ out:
     return rc;
 }
 
-/* The adoption facts: of every account from the saved usage windows (the engine refreshes
- * the stale ones first), of one account computed from the rollups now. */
-static int read_usage(struct store *st, const struct health_context *ctx, int64_t account_id,
-                      struct health_facts *f, size_t n)
+static void window_facts(const struct window *w, int64_t now, struct health_facts *f)
 {
-    for (size_t i = 0; i < n; i++)
-        f[i].key_events_total = (int)ctx->nkey_events;
-    if (account_id && n == 1) {
+    f->active_users_30 = w->au30;
+    f->active_users_prev_30 = w->au_prev30;
+    f->key_events_used_30 = w->keys30;
+    f->nps_answers = w->nps_n;
+    f->nps_promoters = w->nps_p;
+    f->nps_detractors = w->nps_d;
+    f->has_decision_maker = w->has_dm;
+    int64_t at;
+    f->decision_maker_days = -1;
+    if (w->dm_touch[0] && time_parse(w->dm_touch, &at) == 0)
+        f->decision_maker_days = at > now ? 0 : (double)(now - at) / 86400.0;
+    f->touches_90d = w->touches90;
+}
+
+/* The window facts: of every account from the saved windows (the engine refreshes the
+ * stale ones first), of one account computed from its data now. */
+static int read_windows(struct store *st, const struct health_context *ctx, int64_t account_id,
+                        struct health_facts *f, size_t n)
+{
+    if (account_id) {
         char *keys = keys_json(ctx);
         struct window *w = NULL;
         size_t nw = 0;
         int rc = compute_windows(st, ctx, account_id, account_id, keys, &w, &nw);
         free(keys);
-        if (!rc && nw == 1) {
-            f->active_users_30 = w->au30;
-            f->active_users_prev_30 = w->au_prev30;
-            f->key_events_used_30 = w->keys30;
-        }
+        if (!rc && nw == 1 && n == 1)
+            window_facts(w, ctx->now, f);
         free(w);
         return rc;
     }
-#define Q "SELECT account_id, active_users_30, active_users_prev_30, key_events_used_30 " \
-          "FROM usage_windows"
-    sqlite3_stmt *s = db_prepare(st, Q);
-#undef Q
+    sqlite3_stmt *s = db_prepare(st, "SELECT account_id, active_users_30, active_users_prev_30, "
+                                     "key_events_used_30, nps_answers, nps_promoters, "
+                                     "nps_detractors, has_decision_maker, "
+                                     "decision_maker_touch_at, touches_90d FROM account_windows");
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         struct health_facts *a = find(f, n, sqlite3_column_int64(s, 0));
-        if (a) {
-            a->active_users_30 = sqlite3_column_int(s, 1);
-            a->active_users_prev_30 = sqlite3_column_int(s, 2);
-            a->key_events_used_30 = sqlite3_column_int(s, 3);
-        }
+        if (!a)
+            continue;
+        struct window w = {
+            .au30 = sqlite3_column_int(s, 1),
+            .au_prev30 = sqlite3_column_int(s, 2),
+            .keys30 = sqlite3_column_int(s, 3),
+            .nps_n = sqlite3_column_int(s, 4),
+            .nps_p = sqlite3_column_int(s, 5),
+            .nps_d = sqlite3_column_int(s, 6),
+            .has_dm = sqlite3_column_int(s, 7) != 0,
+            .touches90 = sqlite3_column_int(s, 9),
+        };
+        db_col_copy(s, 8, w.dm_touch, sizeof(w.dm_touch));
+        window_facts(&w, ctx->now, a);
     }
     sqlite3_reset(s);
     return rc == SQLITE_DONE ? KZ_OK : db_rc(st, rc);
@@ -487,13 +501,7 @@ int store_health_facts(struct store *st, const struct health_context *ctx, int64
     if (!rc)
         rc = read_milestones(st, account_id, *out, ph, *n);
     if (!rc)
-        rc = read_nps(st, ctx, account_id, *out, *n);
-    if (!rc)
-        rc = read_decision_makers(st, ctx, account_id, *out, *n);
-    if (!rc)
-        rc = read_touches(st, ctx, account_id, *out, *n);
-    if (!rc)
-        rc = read_usage(st, ctx, account_id, *out, *n);
+        rc = read_windows(st, ctx, account_id, *out, *n);
     if (!rc)
         rc = read_goals(st, account_id, *out, *n);
     free(ph);

@@ -26,11 +26,12 @@ struct health_context {
     size_t nkey_events;
 };
 
-/* Brings the usage windows (migration 004) up to date from the rollups: of one account
- * (always), or of every account whose window is stale (another day or other key events).
- * *refreshed (may be NULL) gets the number of accounts recomputed. */
-int store_usage_windows_refresh(struct store *st, const struct health_context *ctx,
-                                int64_t account_id, size_t *refreshed);
+/* Brings the account windows (migration 004: usage, NPS, decision-maker and timeline
+ * touches over their trailing windows) up to date: of one account (always), or of every
+ * account whose window is stale (another day or other key events). *refreshed (may be NULL)
+ * gets the number of accounts recomputed. */
+int store_health_windows_refresh(struct store *st, const struct health_context *ctx,
+                                 int64_t account_id, size_t *refreshed);
 
 /* The facts of every account (account_id == 0) or of one account, ordered by account id;
  * *out (caller frees) gets *n entries. KZ_ENOTFOUND when the one account does not exist. */

@@ -98,18 +98,25 @@ CREATE TABLE health_snapshots (
     PRIMARY KEY (day, account_id)
 ) WITHOUT ROWID;
 
--- Each account's usage over the trailing windows the adoption measures use (distinct active
--- users in the 30 days ending `day` and in the 30 days before, key events used in the 30
--- days), computed from the rollups. Counting distinct users scans every rollup row of the
--- window, so it is done once a day per account, and again for an account when its events
--- arrive, not on every health pass. keys_hash identifies the key events setting it used.
-CREATE TABLE usage_windows (
-    account_id           INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
-    day                  TEXT NOT NULL,
-    keys_hash            INTEGER NOT NULL,
-    active_users_30      INTEGER NOT NULL,
-    active_users_prev_30 INTEGER NOT NULL,
-    key_events_used_30   INTEGER NOT NULL
+-- What each account did over the trailing windows the health measures use: distinct active
+-- users in the 30 days ending `day` and in the 30 days before, key events used in 30 days,
+-- each contact's latest NPS answer in 365 days, its decision makers' latest timeline entry,
+-- timeline entries in 90 days. Counting these reads every rollup, answer and entry of the
+-- windows, so it is done once a day per account, and again for an account when its data
+-- changes, not on every health pass. keys_hash identifies the key events setting it used.
+CREATE TABLE account_windows (
+    account_id              INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+    day                     TEXT NOT NULL,
+    keys_hash               INTEGER NOT NULL,
+    active_users_30         INTEGER NOT NULL,
+    active_users_prev_30    INTEGER NOT NULL,
+    key_events_used_30      INTEGER NOT NULL,
+    nps_answers             INTEGER NOT NULL,
+    nps_promoters           INTEGER NOT NULL,
+    nps_detractors          INTEGER NOT NULL,
+    has_decision_maker      INTEGER NOT NULL,
+    decision_maker_touch_at TEXT,
+    touches_90d             INTEGER NOT NULL
 );
 
 -- The current health (from the last recompute), the phase entry time (for overdue checks),
