@@ -5,6 +5,8 @@
  */
 #include "api/api.h"
 #include "api/fields.h"
+#include "journey/phase.h"
+#include "sched/sched.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -83,8 +85,11 @@ int api_subscription_put(struct req *r)
         memcpy(s.effective_date, effective, 11);
     else
         date_today(s.effective_date);
-    int rc = store_subscription_put(store_get(), &s);
+    /* With the phase change it implies (churn, reactivation), in one transaction. */
+    int rc = journey_subscription_put(store_get(), &s, r->user.user_id);
     subscription_cleanup(&s);
+    if (rc == KZ_OK)
+        sched_touch_account(id);
     if (rc == KZ_OK)
         rc = store_subscription_get(store_get(), id, &s);
     if (rc)
