@@ -61,6 +61,9 @@ int journey_lifecycle_save(struct store *st, const struct lifecycle *lc, char **
         rc = KZ_ECONFLICT;
     else if (rc == KZ_ENOTFOUND)
         rc = store_setting_put(st, SETTING_KEY, text);
+    /* The store starts new accounts there (accounts created by the tracking API too). */
+    if (rc == KZ_OK)
+        rc = store_setting_put(st, "lifecycle_first_phase", lc->phases[0].key);
     if (rc == KZ_OK)
         rc = store_value_reached_sync(st, 0, value ? value->key : NULL);
     if (rc)
