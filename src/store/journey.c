@@ -187,6 +187,43 @@ int store_phase_previous(struct store *st, int64_t id, char **phase)
     return rc;
 }
 
+int store_phase_history_replace(struct store *st, int64_t id, const struct phase_row *rows,
+                                size_t n)
+{
+    if (n == 0 || rows[n - 1].left_at)
+        return KZ_EINVAL;
+    int rc = store_begin(st);
+    if (rc)
+        return rc;
+    sqlite3_stmt *s = db_prepare(st, "DELETE FROM phase_history WHERE account_id = ?");
+    db_bind_i64(s, 1, id);
+    rc = db_exec_stmt(st, s);
+    for (size_t i = 0; i < n && rc == KZ_OK; i++) {
+        s = db_prepare(st, "INSERT INTO phase_history (account_id, phase, entered_at, left_at, "
+                           "moved_by, user_id, reason) VALUES (?, ?, ?, ?, ?, ?, ?)");
+        db_bind_i64(s, 1, id);
+        db_bind_text(s, 2, rows[i].phase);
+        db_bind_text(s, 3, rows[i].entered_at);
+        db_bind_text(s, 4, rows[i].left_at);
+        db_bind_text(s, 5, rows[i].moved_by);
+        db_bind_i64_null(s, 6, rows[i].user_id, 0);
+        db_bind_text(s, 7, rows[i].reason);
+        rc = db_exec_stmt(st, s);
+    }
+    if (rc == KZ_OK) {
+        s = db_prepare(st, "UPDATE accounts SET phase = ?, phase_entered_at = ? WHERE id = ?");
+        db_bind_text(s, 1, rows[n - 1].phase);
+        db_bind_text(s, 2, rows[n - 1].entered_at);
+        db_bind_i64(s, 3, id);
+        rc = db_exec_one(st, s);
+    }
+    if (rc) {
+        store_rollback(st);
+        return rc;
+    }
+    return store_commit(st);
+}
+
 int store_phase_outside(struct store *st, const char *const *keys, size_t n, char **phase)
 {
     /* Only fixed fragments go into the SQL: one placeholder per key, values bound. */

@@ -63,6 +63,11 @@ int store_phase_move(struct store *st, int64_t id, const char *expect, const cha
 int store_phase_current(struct store *st, int64_t id, char **phase, char entered_at[static 21]);
 /* The phase of the history row before the open one; KZ_ENOTFOUND when there is none. */
 int store_phase_previous(struct store *st, int64_t id, char **phase);
+/* Replaces the whole phase history of account id with rows[0..n) (oldest first, n > 0; id,
+ * user_name ignored) and sets accounts.phase and phase_entered_at from the last row, which
+ * must be open. For generators of past data (the demo), where the times are in the past. */
+int store_phase_history_replace(struct store *st, int64_t id, const struct phase_row *rows,
+                                size_t n);
 /* The first phase key (in keys[0..n)) that is not in the list but holds accounts; *phase is a
  * heap copy. KZ_ENOTFOUND when every account's phase is in the list. */
 int store_phase_outside(struct store *st, const char *const *keys, size_t n, char **phase);

@@ -6,7 +6,8 @@
 // consistent durations, TTV, and the phase keys of accounts validated against the lifecycle.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { RFC3339, assertProblem, assertStatus, msgId, startServer } from './lib.mjs';
+import { RFC3339, assertProblem, assertStatus, msgId, runCli, startServer, tmpDb } from './lib.mjs';
+import fs from 'node:fs';
 
 const srv = await startServer();
 after(() => srv.cleanup());
@@ -385,6 +386,57 @@ describe('milestones and phases', () => {
     assert.equal(j.ttv.reason, 'the account has no subscription start date');
     assert.match(j.ttv.value_reached_at, RFC3339);
   });
+});
+
+test('demo data: believable, consistent journeys that an evaluation leaves as they are', async () => {
+  const { dir, db } = tmpDb('journey-demo');
+  const g = runCli(['demo', '--db', db]);
+  assert.equal(g.code, 0, g.stderr);
+  const demo = await startServer({ db, dir });
+  try {
+    const as = demo.as(demo.admin);
+    const ids = [];
+    for (let cursor = null; ;) {
+      const r = await as.get(`/api/v1/accounts?limit=500${cursor ? `&cursor=${cursor}` : ''}`);
+      ids.push(...r.json.data.map((x) => x.id));
+      if (!(cursor = r.json.next_cursor)) break;
+    }
+    assert.equal(ids.length, 300);
+    const seen = { overdue: 0, overdue2x: 0, reactivated: 0, ttv: 0, manual: 0, criterion: 0 };
+    const phases = new Set();
+    for (const id of ids) {
+      const r = await as.get(`/api/v1/accounts/${id}/journey`);
+      assertStatus(r, 200);
+      const j = r.json;
+      assertHistory(j);
+      phases.add(j.phase.key);
+      assert.equal(j.overdue, j.expected_days !== null && j.days_in_phase > j.expected_days);
+      assert.equal(j.overdue_2x, j.overdue && j.days_in_phase >= 2 * j.expected_days);
+      if (j.phase.key === 'onboarding' && j.overdue) seen.overdue++;
+      if (j.phase.key === 'onboarding' && j.overdue_2x) seen.overdue2x++;
+      if (j.history.some((h) => h.moved_by === 'reactivation')) seen.reactivated++;
+      if (j.ttv.days !== null) seen.ttv++;
+      for (const m of j.phases.flatMap((p) => p.milestones)) {
+        if (m.completed_by === 'manual') { seen.manual++; assert.ok(m.user, 'manual steps name the user'); }
+        if (m.completed_by === 'criterion') { seen.criterion++; assert.ok(m.detail); }
+      }
+      // The current phase (unless the last before churned) never has all its required milestones.
+      const cur = j.phases.find((p) => p.current);
+      if (cur && !cur.terminal && j.phases.indexOf(cur) < j.phases.length - 2 && cur.required_total > 0) {
+        assert.ok(cur.required_complete < cur.required_total, `account ${id} should have moved on`);
+      }
+    }
+    assert.deepEqual([...phases].sort(), ['adoption', 'churned', 'expansion', 'onboarding']);
+    for (const [k, v] of Object.entries(seen)) assert.ok(v > 0, `no demo account with ${k}`);
+    const e = await as.post('/api/v1/journey/evaluate', {});
+    assertStatus(e, 200);
+    assert.equal(e.json.accounts, 300);
+    assert.equal(e.json.phase_changes, 0, 'the demo journeys agree with the engine');
+    await demo.stop();
+  } finally {
+    await demo.cleanup();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('the server stops cleanly on SIGTERM (exit 0, no sanitizer report)', () => srv.stop());
