@@ -107,14 +107,20 @@ int main(int argc, char **argv)
 {
     long naccounts = argc > 1 ? atol(argv[1]) : 100000;
     int days = argc > 2 ? atoi(argv[2]) : 30;
-    char path[64];
-    snprintf(path, sizeof(path), "/tmp/kz-bench-journey-%d.db", getpid());
-    unlink(path);
+    char path[200];
+    const char *reuse = getenv("BENCH_DB"); /* a database kept by KEEP_DB=1: skip the build */
+    if (reuse)
+        snprintf(path, sizeof(path), "%s", reuse);
+    else
+        snprintf(path, sizeof(path), "/tmp/kz-bench-journey-%d.db", getpid());
+    if (!reuse)
+        unlink(path);
     if (naccounts <= 0 || days <= 0 || store_init(path))
         return 1;
     struct store *st = store_get();
     bench_machine();
-    build_db(st, naccounts, days);
+    if (!reuse)
+        build_db(st, naccounts, days);
     for (int pass = 1; pass <= 2; pass++) {
         struct journey_stats s;
         double t0 = bench_now();
@@ -128,8 +134,12 @@ int main(int argc, char **argv)
     printf("evaluate_account: %.3f ms\n", (bench_now() - t0) * 1000);
     printf("peak RSS: %.1f MB\n", (double)bench_proc_kb(getpid(), "VmHWM:") / 1024);
     store_shutdown();
+    if (getenv("KEEP_DB") || reuse) {
+        printf("kept %s\n", path);
+        return 0;
+    }
     unlink(path);
-    char p[80];
+    char p[220];
     snprintf(p, sizeof(p), "%s-wal", path);
     unlink(p);
     snprintf(p, sizeof(p), "%s-shm", path);

@@ -284,46 +284,90 @@ static void on_users(int64_t id, const char *text, int64_t n, const char *at, vo
         e->users30[i] = n;
 }
 
-/* Runs the grouped read of each criterion milestone. */
+/*
+ * The scope of the read for the milestones marked in `which` (flat indexes): the live accounts
+ * for which one of them is open. Returns 0 (every account: read all), 1 (only these few: read
+ * through the temporary scope table) or -1 (none: skip the read). A read scoped to a quarter of
+ * the accounts or less walks the account_id indexes; past that, one scan of the table is
+ * cheaper. In the steady state most criteria are met for most accounts, so most reads are
+ * skipped or scoped.
+ */
+static int read_scope(struct store *st, struct eval *e, int64_t only, const bool *which, int *rc)
+{
+    size_t live_n = 0, open_n = 0;
+    int64_t *ids = NULL;
+    for (size_t i = 0; i < e->nacc; i++) {
+        if (!live(e, i))
+            continue;
+        live_n++;
+        for (size_t m = 0; m < e->nms; m++) {
+            if (which[m] && e->state[i * e->nms + m] == MS_OPEN) {
+                if (!ids)
+                    ids = xcalloc(e->nacc, sizeof(*ids));
+                ids[open_n++] = e->acc[i].id;
+                break;
+            }
+        }
+    }
+    int scope = open_n == 0 ? -1 : only || open_n * 4 > live_n ? 0 : 1;
+    *rc = scope == 1 ? store_jr_scope(st, ids, open_n) : KZ_OK;
+    free(ids);
+    return scope;
+}
+
+/* Runs the grouped read of each criterion milestone that some account still has open. */
 static int read_criteria(struct store *st, struct eval *e, int64_t only)
 {
     char today[11], since[11];
     date_today(today);
     int64_t t = date_to_days(today);
-    bool users_read = false;
+    bool *which = xcalloc(e->nms + 1, sizeof(*which));
     int rc = KZ_OK;
+    /* Active users: one read for every active_users milestone. */
+    for (size_t m = 0; m < e->nms; m++)
+        which[m] = e->flat[m]->crit.type == LC_CRIT_ACTIVE_USERS;
+    int scope = read_scope(st, e, only, which, &rc);
+    if (rc == KZ_OK && scope >= 0) {
+        date_from_days(t - 29, since);
+        rc = store_jr_active_users(st, scope ? JR_SCOPED : only, since, on_users, e);
+    }
     for (size_t m = 0; m < e->nms && rc == KZ_OK; m++) {
         const struct lc_criterion *c = &e->flat[m]->crit;
+        if (c->type == LC_CRIT_NONE)
+            continue;
         e->cur = m;
+        if (c->type == LC_CRIT_ACTIVE_USERS) {
+            for (size_t i = 0; i < e->nacc; i++) {
+                struct jr_facts f = { .active_users = e->users30[i], .seats = e->acc[i].seats };
+                check(e, i, &f);
+            }
+            continue;
+        }
+        memset(which, 0, (e->nms + 1) * sizeof(*which));
+        which[m] = true;
+        scope = read_scope(st, e, only, which, &rc);
+        if (rc || scope < 0)
+            continue;
+        int64_t where = scope ? JR_SCOPED : only;
         switch (c->type) {
         case LC_CRIT_EVENT_COUNT:
             if (c->within_days)
                 date_from_days(t - c->within_days + 1, since);
             else
                 snprintf(since, sizeof(since), "0000-01-01");
-            rc = store_jr_event_counts(st, only, c->event, since, on_fact, e);
-            break;
-        case LC_CRIT_ACTIVE_USERS:
-            if (!users_read) {
-                date_from_days(t - 29, since);
-                rc = store_jr_active_users(st, only, since, on_users, e);
-                users_read = true;
-            }
-            for (size_t i = 0; i < e->nacc && rc == KZ_OK; i++) {
-                struct jr_facts f = { .active_users = e->users30[i], .seats = e->acc[i].seats };
-                check(e, i, &f);
-            }
+            rc = store_jr_event_counts(st, where, c->event, since, on_fact, e);
             break;
         case LC_CRIT_SURVEY:
-            rc = store_jr_surveys(st, only, c->survey, on_fact, e);
+            rc = store_jr_surveys(st, where, c->survey, on_fact, e);
             break;
-        case LC_CRIT_SUBSCRIPTION:
+        case LC_CRIT_SUBSCRIPTION: /* a few rows per account: always one pass */
             rc = store_jr_subscription(st, only, c->condition == LC_SUB_GREW, on_fact, e);
             break;
-        case LC_CRIT_NONE:
+        default:
             break;
         }
     }
+    free(which);
     return rc;
 }
 

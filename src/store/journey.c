@@ -388,6 +388,22 @@ static int each_row(struct store *st, sqlite3_stmt *s, int ncols, jr_row_fn fn, 
     return db_rc(st, src);
 }
 
+int store_jr_scope(struct store *st, const int64_t *ids, size_t n)
+{
+    /* Outside any transaction the writes touch only the temporary database: no lock on the
+     * main one, which the ingest writer and the requests keep using. */
+    int rc = db_exec_stmt(st, db_prepare(st, "CREATE TEMP TABLE IF NOT EXISTS jr_scope "
+                                             "(id INTEGER PRIMARY KEY)"));
+    if (rc == KZ_OK)
+        rc = db_exec_stmt(st, db_prepare(st, "DELETE FROM temp.jr_scope"));
+    for (size_t i = 0; i < n && rc == KZ_OK; i++) {
+        sqlite3_stmt *s = db_prepare(st, "INSERT OR IGNORE INTO temp.jr_scope (id) VALUES (?)");
+        db_bind_i64(s, 1, ids[i]);
+        rc = db_exec_stmt(st, s);
+    }
+    return rc;
+}
+
 int store_jr_milestones(struct store *st, int64_t only, jr_row_fn fn, void *ctx)
 {
     sqlite3_stmt *s;
@@ -405,7 +421,11 @@ int store_jr_event_counts(struct store *st, int64_t only, const char *event, con
                           jr_row_fn fn, void *ctx)
 {
     sqlite3_stmt *s;
-    if (only) {
+    if (only == JR_SCOPED) {
+        s = db_prepare(st, "SELECT u.account_id, NULL, sum(u.count) FROM temp.jr_scope o "
+                           "JOIN usage_daily u ON u.account_id = o.id "
+                           "WHERE u.day >= ?2 AND u.event = ?1 GROUP BY u.account_id");
+    } else if (only) {
         s = db_prepare(st, "SELECT account_id, NULL, sum(count) FROM usage_daily "
                            "WHERE account_id = ?3 AND day >= ?2 AND event = ?1 "
                            "GROUP BY account_id");
@@ -423,7 +443,11 @@ int store_jr_active_users(struct store *st, int64_t only, const char *since, jr_
                           void *ctx)
 {
     sqlite3_stmt *s;
-    if (only) {
+    if (only == JR_SCOPED) {
+        s = db_prepare(st, "SELECT u.account_id, NULL, count(DISTINCT u.user_key) "
+                           "FROM temp.jr_scope o JOIN active_users_daily u "
+                           "ON u.account_id = o.id WHERE u.day >= ?1 GROUP BY u.account_id");
+    } else if (only) {
         s = db_prepare(st, "SELECT account_id, NULL, count(DISTINCT user_key) "
                            "FROM active_users_daily WHERE account_id = ?2 AND day >= ?1 "
                            "GROUP BY account_id");
@@ -439,7 +463,11 @@ int store_jr_active_users(struct store *st, int64_t only, const char *since, jr_
 int store_jr_surveys(struct store *st, int64_t only, const char *type, jr_row_fn fn, void *ctx)
 {
     sqlite3_stmt *s;
-    if (only) {
+    if (only == JR_SCOPED) {
+        s = db_prepare(st, "SELECT r.account_id, NULL, 0, min(r.answered_at) "
+                           "FROM temp.jr_scope o JOIN survey_responses r "
+                           "ON r.account_id = o.id WHERE r.type = ?1 GROUP BY r.account_id");
+    } else if (only) {
         s = db_prepare(st, "SELECT account_id, NULL, 0, min(answered_at) FROM survey_responses "
                            "WHERE account_id = ?2 AND type = ?1 GROUP BY account_id");
         db_bind_i64(s, 2, only);
@@ -475,8 +503,8 @@ int store_jr_subscription(struct store *st, int64_t only, bool grew, jr_row_fn f
         { JR_RENEWED("", ""), JR_RENEWED("AND account_id = ?1", "AND h.account_id = ?1") },
         { JR_GREW(""), JR_GREW("AND h.account_id = ?1") },
     };
-    sqlite3_stmt *s = db_prepare(st, sql[grew ? 1 : 0][only ? 1 : 0]);
-    if (only)
+    sqlite3_stmt *s = db_prepare(st, sql[grew ? 1 : 0][only > 0 ? 1 : 0]);
+    if (only > 0)
         db_bind_i64(s, 1, only);
     return each_row(st, s, 4, fn, ctx);
 }

@@ -100,6 +100,12 @@ void jr_accounts_free(struct jr_account *v, size_t n);
 /* Accounts by id (all when only == 0, else that one). */
 int store_jr_accounts(struct store *st, int64_t only, struct jr_account **out, size_t *n);
 
+/* The scope of the grouped reads below, by `only`: 0 = every account, > 0 = that account,
+ * JR_SCOPED = the accounts last given to store_jr_scope (a connection-local temporary table,
+ * so that a read touches only their rows, through the account_id indexes). */
+#define JR_SCOPED (-1)
+int store_jr_scope(struct store *st, const int64_t *ids, size_t n);
+
 /* A row of a grouped read: an account, a number and a time, as the read defines them. */
 typedef void (*jr_row_fn)(int64_t account_id, const char *text, int64_t n, const char *at,
                           void *ctx);
@@ -113,7 +119,7 @@ int store_jr_active_users(struct store *st, int64_t only, const char *since, jr_
                           void *ctx);
 /* at = first answered_at of a survey of this type. */
 int store_jr_surveys(struct store *st, int64_t only, const char *type, jr_row_fn fn, void *ctx);
-/* at = the first effective date the subscription renewed (grew == false: an active entry
+/* at = the first effective date (scope: all or one) the subscription renewed (grew == false: an active entry
  * whose renewal date is later than the first renewal date of the same contract start) or
  * grew (an active entry with more seats or more MRR than the account's first active one). */
 int store_jr_subscription(struct store *st, int64_t only, bool grew, jr_row_fn fn, void *ctx);

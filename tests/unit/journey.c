@@ -576,3 +576,45 @@ Test(evaluation, saving_the_lifecycle)
     cr_expect_eq(now.nphases, 2);
     lifecycle_cleanup(&now);
 }
+
+/* When few accounts still have a milestone open, its read is scoped to them (through the
+ * temporary scope table); the result must be the same as a full read. */
+Test(evaluation, scoped_reads_for_the_few_accounts_left)
+{
+    int64_t ids[10];
+    char d0[11];
+    day_ago(0, d0);
+    for (int i = 0; i < 10; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "S%d", i);
+        ids[i] = new_account(name);
+        subscribe(ids[i], 2, "active", "2025-01-01", NULL);
+        sql("INSERT INTO usage_daily VALUES (%lld, '%s', 'Setup Completed', 1)",
+            (long long)ids[i], d0);
+        if (i == 0)
+            continue;
+        /* all but the first have every onboarding criterion done already */
+        cr_assert_eq(store_milestone_complete(st, ids[i], "initial_setup", "manual", 0, NULL,
+                                              "2026-01-01T00:00:00Z", false, NULL), KZ_OK);
+        cr_assert_eq(store_milestone_complete(st, ids[i], "hands_on_mastery", "manual", 0, NULL,
+                                              "2026-01-01T00:00:00Z", false, NULL), KZ_OK);
+        cr_assert_eq(store_milestone_complete(st, ids[i], "user_spread", "manual", 0, NULL,
+                                              "2026-01-01T00:00:00Z", false, NULL), KZ_OK);
+    }
+    sql("INSERT INTO active_users_daily VALUES (%lld, '%s', 'a', 1)", (long long)ids[0], d0);
+    sql("INSERT INTO active_users_daily VALUES (%lld, '%s', 'b', 1)", (long long)ids[0], d0);
+    sql("INSERT INTO active_users_daily VALUES (%lld, '%s', 'c', 1)", (long long)ids[5], d0);
+    struct journey_stats s;
+    cr_assert_eq(journey_evaluate(st, 0, &s), KZ_OK);
+    /* ids[0]: initial_setup, hands_on_mastery (2 of 2 seats: 30% -> 1), user_spread (50% -> 1) */
+    cr_expect_eq(q_i64("SELECT count(*) FROM milestone_states WHERE account_id = %lld AND "
+                       "completed_by = 'criterion'", (long long)ids[0]), 3);
+    cr_expect_eq(q_i64("SELECT detail = '2 active users in 30 days (at least 1: 30%% of 2 seats)' "
+                       "FROM milestone_states WHERE account_id = %lld AND "
+                       "milestone = 'hands_on_mastery'", (long long)ids[0]), 1);
+    cr_expect_eq(q_i64("SELECT count(*) FROM milestone_states WHERE completed_by = 'criterion'"),
+                 3, "nothing for the others (habitual_use needs sign-ins)");
+    /* The same state through the one-account read gives the same answer. */
+    cr_assert_eq(journey_evaluate(st, ids[0], &s), KZ_OK);
+    cr_expect_eq(s.milestones, 0);
+}
