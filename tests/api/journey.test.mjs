@@ -365,6 +365,30 @@ describe('milestones and phases', () => {
     assert.equal((await journey(a.id)).phase.key, 'churned');
   });
 
+  test('the CSV importer: new accounts start in the first or the terminal phase; a churn moves the phase', async () => {
+    const ext = `IMPJ-${Date.now()}`;
+    const csv = (status) => `external_id,name,plan,mrr,currency,seats,start_date,status\n${ext},Imported Journey,Pro,1000,USD,5,2026-01-01,${status}\n${ext}-gone,Gone Co,Pro,0,USD,5,2025-01-01,churned\n`;
+    const imp = async (status) => {
+      const r = await admin().request('POST', '/api/v1/import/accounts', { body: csv(status), contentType: 'text/csv' });
+      assertStatus(r, 200, 'import');
+    };
+    await imp('active');
+    const a = await srv.accountByExternalId(ext);
+    assert.equal(a.phase, 'onboarding');
+    const gone = await srv.accountByExternalId(`${ext}-gone`);
+    assert.equal(gone.phase, 'churned');
+    assert.deepEqual((await journey(gone.id)).history.map((h) => [h.phase, h.moved_by]), [['churned', 'initial']]);
+    await imp('churned');
+    let j = await journey(a.id);
+    assert.deepEqual(j.history.map((h) => [h.phase, h.moved_by]), [['onboarding', 'initial'], ['churned', 'churn']]);
+    assert.equal(j.history[1].user, null, 'an import has no user');
+    await imp('active');
+    j = await journey(a.id);
+    assert.deepEqual(j.history.map((h) => h.moved_by), ['initial', 'churn', 'reactivation']);
+    assert.equal(j.phase.key, 'onboarding');
+    assertHistory(j);
+  });
+
   test('a viewer reads a journey but cannot change it', async () => {
     const viewer = await srv.createUser('viewer');
     const a = await account();
