@@ -210,12 +210,9 @@ int api_accounts_create(struct req *r)
     /* A csm creating an account without an owner becomes its owner. */
     if (r->user.role == ROLE_CSM && !json_object_get(body, "owner_id"))
         a.owner_id = r->user.user_id;
-    if (account_fields(r, body, &a, true) == 0) {
-        /* A new account starts in the first phase of the lifecycle unless one is given. */
-        if (!a.phase)
-            a.phase = journey_initial_phase(store_get(), false);
+    /* Without a phase the store starts it in the first phase of the lifecycle. */
+    if (account_fields(r, body, &a, true) == 0)
         reply_saved(r, store_account_create(store_get(), &a), &a, 201);
-    }
     account_cleanup(&a);
     return 0;
 }

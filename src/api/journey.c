@@ -94,20 +94,6 @@ static json_t *user_json(int64_t id, const char *name)
     return o;
 }
 
-static json_t *criterion_of(const struct lc_milestone *m)
-{
-    /* The lifecycle's own JSON form, for one milestone. */
-    struct lc_phase ph = { .key = (char *)"x", .label_ja = (char *)"x", .label_en = (char *)"x",
-                           .expected_days = -1, .ms = (struct lc_milestone *)m, .nms = 1 };
-    struct lifecycle one = { .phases = &ph, .nphases = 1 };
-    json_t *j = lifecycle_to_json(&one);
-    json_t *c = json_object_get(json_array_get(json_object_get(json_array_get(
-                    json_object_get(j, "phases"), 0), "milestones"), 0), "criterion");
-    json_incref(c);
-    json_decref(j);
-    return c;
-}
-
 static const struct milestone_row *find_state(const struct journey_record *j, const char *key)
 {
     for (size_t i = 0; i < j->nms; i++)
@@ -124,7 +110,7 @@ static json_t *milestone_json(const struct lc_milestone *m, const struct milesto
     json_object_set_new(o, "label_en", json_string(m->label_en));
     json_object_set_new(o, "required", json_boolean(m->required));
     json_object_set_new(o, "value", json_boolean(m->value));
-    json_object_set_new(o, "criterion", criterion_of(m));
+    json_object_set_new(o, "criterion", lifecycle_criterion_json(&m->crit));
     json_object_set_new(o, "state", json_string(s ? s->state : "open"));
     json_object_set_new(o, "completed_at", json_str_or_null(s ? s->completed_at : NULL));
     json_object_set_new(o, "completed_by", json_str_or_null(s ? s->completed_by : NULL));

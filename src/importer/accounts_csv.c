@@ -665,9 +665,10 @@ static int write_row(struct importer *imp, struct row *w, bool *created)
     }
 
     if (!found) {
-        if (!a.phase)
-            a.phase = journey_initial_phase(imp->st, w->has_sub &&
-                                                         strcmp(w->status, "churned") == 0);
+        /* A churned customer starts in the terminal phase; any other in the first phase of
+         * the lifecycle (the store's default). */
+        if (!a.phase && w->has_sub && strcmp(w->status, "churned") == 0)
+            a.phase = journey_initial_phase(imp->st, true);
         rc = store_account_create(imp->st, &a);
     } else if (changed) {
         rc = store_account_update(imp->st, &a);

@@ -443,7 +443,7 @@ void lifecycle_default(struct lifecycle *out)
 
 /* ------------------------------------------------------------ JSON out */
 
-static json_t *criterion_json(const struct lc_criterion *c)
+json_t *lifecycle_criterion_json(const struct lc_criterion *c)
 {
     switch (c->type) {
     case LC_CRIT_EVENT_COUNT: {
@@ -479,7 +479,7 @@ json_t *lifecycle_to_json(const struct lifecycle *lc)
             json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:b}", "key", m->key, "label_ja",
                                   m->label_ja, "label_en", m->label_en, "required", m->required,
                                   "value", m->value);
-            json_object_set_new(o, "criterion", criterion_json(&m->crit));
+            json_object_set_new(o, "criterion", lifecycle_criterion_json(&m->crit));
             json_array_append_new(ms, o);
         }
         json_t *o = json_pack("{s:s, s:s, s:s, s:b}", "key", p->key, "label_ja", p->label_ja,

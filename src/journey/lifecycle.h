@@ -79,6 +79,8 @@ int lifecycle_parse(json_t *root, struct lifecycle *out, char *field, size_t fie
 void lifecycle_default(struct lifecycle *out);
 /* The JSON text of the default lifecycle (static). */
 const char *lifecycle_default_json(void);
+/* The JSON of one criterion (null for a manual milestone); the caller owns it. */
+json_t *lifecycle_criterion_json(const struct lc_criterion *c);
 /* A new JSON object for lc (canonical form: every field present); the caller owns it. */
 json_t *lifecycle_to_json(const struct lifecycle *lc);
 
