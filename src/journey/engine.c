@@ -108,6 +108,21 @@ int journey_advance(const struct lifecycle *lc, int cur, const unsigned char *st
     return cur;
 }
 
+void journey_required_progress(const struct lifecycle *lc, int cur, const unsigned char *state,
+                               size_t *done, size_t *total)
+{
+    *done = *total = 0;
+    for (size_t p = 0; cur >= 0 && p <= (size_t)cur && p < lc->nphases; p++) {
+        size_t base = journey_milestone_index(lc, p, 0);
+        for (size_t j = 0; j < lc->phases[p].nms; j++) {
+            if (!lc->phases[p].ms[j].required)
+                continue;
+            (*total)++;
+            *done += state[base + j] == MS_COMPLETE;
+        }
+    }
+}
+
 int64_t journey_days(int64_t a, int64_t b)
 {
     return b > a ? (b - a) / 86400 : 0;

@@ -44,6 +44,12 @@ size_t journey_milestone_index(const struct lifecycle *lc, size_t p, size_t j);
  */
 int journey_advance(const struct lifecycle *lc, int cur, const unsigned char *state);
 
+/* Deployment progress (導入完了度) for the health model: the required milestones of the phases
+ * up to and including phase cur (for the terminal phase: every phase before it) into *total,
+ * and how many of them are complete (state: journey_milestone_index order) into *done. */
+void journey_required_progress(const struct lifecycle *lc, int cur, const unsigned char *state,
+                               size_t *done, size_t *total);
+
 /* Whole days from a to b (unix seconds), rounded down, never negative. */
 int64_t journey_days(int64_t a, int64_t b);
 

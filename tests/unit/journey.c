@@ -291,6 +291,25 @@ Test(engine, advance)
     lifecycle_cleanup(&lc);
 }
 
+Test(engine, required_progress)
+{
+    struct lifecycle lc;
+    lifecycle_default(&lc);
+    unsigned char st[9] = { MS_COMPLETE, MS_COMPLETE, 0, MS_COMPLETE, MS_COMPLETE, 0, 0, 0, 0 };
+    size_t done, total;
+    journey_required_progress(&lc, 0, st, &done, &total);
+    cr_expect_eq(total, 3);
+    cr_expect_eq(done, 2);
+    journey_required_progress(&lc, 1, st, &done, &total);
+    cr_expect_eq(total, 5, "proficiency is optional");
+    cr_expect_eq(done, 3, "the optional one complete does not count");
+    journey_required_progress(&lc, 3, st, &done, &total);
+    cr_expect_eq(total, 7);
+    journey_required_progress(&lc, -1, st, &done, &total);
+    cr_expect_eq(total, 0);
+    lifecycle_cleanup(&lc);
+}
+
 Test(engine, durations_overdue_ttv)
 {
     cr_expect_eq(journey_days(0, 86399), 0);
