@@ -5,12 +5,29 @@
  */
 #include "api/api.h"
 #include "api/fields.h"
+#include "journey/phase.h"
+#include "sched/sched.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 static const char *const tiers[] = { "high", "low", "tech", NULL };
-static const char *const phases[] = { "onboarding", "adoption", "expansion", "churned", NULL };
+
+/* Replies 400 naming field unless phase is a phase of the lifecycle in force (phase keys are
+ * settings: /api/v1/settings/lifecycle). Returns 0, or -1 after replying. */
+static int phase_known(struct req *r, const char *field, const char *phase)
+{
+    struct lifecycle lc;
+    int rc = journey_lifecycle_load(store_get(), &lc);
+    if (rc)
+        return reply_rc(r, rc, "lifecycle settings"), -1;
+    bool ok = lifecycle_phase_index(&lc, phase) >= 0;
+    lifecycle_cleanup(&lc);
+    if (!ok)
+        return reply_field_error(r, field, "'%s' must be a phase of the lifecycle settings",
+                                 field), -1;
+    return 0;
+}
 
 json_t *api_account_json(const struct account *a)
 {
@@ -103,8 +120,8 @@ int api_account_filter(struct req *r, struct account_filter *f)
         else if (parse_i64(owner, &f->owner_id) || f->owner_id <= 0)
             return reply_field_error(r, "owner", "'owner' must be me, none or a user id"), -1;
     }
-    if (query_enum(r, "tier", tiers, &f->tier) || query_enum(r, "phase", phases, &f->phase) ||
-        query_enum(r, "band", bands, &f->band) ||
+    if (query_enum(r, "tier", tiers, &f->tier) || query_text(r, "phase", &f->phase) ||
+        (f->phase && phase_known(r, "phase", f->phase)) || query_enum(r, "band", bands, &f->band) ||
         query_text(r, "industry", &f->industry) || query_text(r, "external_id", &f->external_id) ||
         query_text(r, "domain", &f->domain) || query_text(r, "q", &f->q))
         return -1;
@@ -143,8 +160,10 @@ static int account_fields(struct req *r, json_t *body, struct account *a, bool c
         field_str(r, body, "challenges", opt, 10000, &a->challenges) ||
         field_user_id(r, body, "owner_id", opt, &a->owner_id) ||
         field_enum(r, body, "tier_override", opt, tiers, &a->tier_override) ||
-        field_enum(r, body, "phase", 0, phases, &a->phase) ||
+        field_str(r, body, "phase", 0, 64, &a->phase) ||
         field_object(r, body, "custom", opt, &a->custom))
+        return -1;
+    if (json_object_get(body, "phase") && phase_known(r, "phase", a->phase))
         return -1;
     if (json_object_get(body, "custom") && a->custom && strlen(a->custom) > ACCOUNT_CUSTOM_MAX)
         return reply_field_error(r, "custom", "'custom' is larger than 64 KiB"), -1;
@@ -204,6 +223,7 @@ int api_accounts_create(struct req *r)
     /* A csm creating an account without an owner becomes its owner. */
     if (r->user.role == ROLE_CSM && !json_object_get(body, "owner_id"))
         a.owner_id = r->user.user_id;
+    /* Without a phase the store starts it in the first phase of the lifecycle. */
     if (account_fields(r, body, &a, true) == 0)
         reply_saved(r, store_account_create(store_get(), &a), &a, 201);
     account_cleanup(&a);
@@ -230,11 +250,45 @@ int api_accounts_update(struct req *r)
         return 0;
     struct account a;
     account_init(&a);
+    char *before = NULL;
     int rc = store_account_get(store_get(), id, &a);
-    if (rc)
+    if (rc) {
         reply_rc(r, rc, "account");
-    else if (account_fields(r, body, &a, false) == 0)
+        goto out;
+    }
+    before = xstrdup(a.phase);
+    if (account_fields(r, body, &a, false))
+        goto out;
+    if (str_eq(a.phase, before)) {
         reply_saved(r, store_account_update(store_get(), &a), &a, 200);
+        goto out;
+    }
+    /* A phase change goes through the journey's transition (phase history) with the rest of
+     * the update, in one transaction: the row itself keeps its phase until then. */
+    char *after = a.phase;
+    a.phase = xstrdup(before);
+    struct store *st = store_get();
+    rc = store_begin(st);
+    if (rc == KZ_OK) {
+        rc = store_account_update(st, &a);
+        if (rc == KZ_OK)
+            rc = journey_move_manual(st, id, after, r->user.user_id,
+                                     "phase changed with the account (PATCH)");
+        if (rc)
+            store_rollback(st);
+        else
+            rc = store_commit(st);
+    }
+    if (rc == KZ_OK) {
+        free(a.phase);
+        a.phase = after;
+        after = NULL;
+        sched_touch_account(id);
+    }
+    free(after);
+    reply_saved(r, rc, &a, 200);
+out:
+    free(before);
     account_cleanup(&a);
     return 0;
 }

@@ -128,4 +128,13 @@ int api_sentiment_put(struct req *r);
 int api_sentiment_delete(struct req *r);
 int api_import_survey_responses(struct req *r);
 
+/* The success journey (api/journey.c). */
+int api_settings_lifecycle_get(struct req *r);
+int api_settings_lifecycle_put(struct req *r);
+int api_journey_get(struct req *r);
+int api_journey_move(struct req *r);
+int api_milestone_complete(struct req *r);
+int api_milestone_reopen(struct req *r);
+int api_journey_evaluate(struct req *r);
+
 #endif

@@ -7,6 +7,7 @@
 #include "api/api.h"
 #include "api/fields.h"
 #include "health/engine.h"
+#include "journey/journey.h"
 #include "sched/sched.h"
 
 #include <math.h>
@@ -54,7 +55,10 @@ int api_health_recompute(struct req *r)
     }
     double t0 = now_ms();
     size_t n = 0;
-    int rc = health_recompute(store_get(), 0, &n);
+    /* As the scheduler does: journeys first (milestones count in the Deployment component). */
+    int rc = journey_evaluate_all(store_get());
+    if (!rc)
+        rc = health_recompute(store_get(), 0, &n);
     if (rc)
         return reply_rc(r, rc, "health");
     return reply_json(r, 200, json_pack("{s:I, s:I}", "accounts", (json_int_t)n, "duration_ms",

@@ -4,8 +4,9 @@
  * never overwrites it, so revenue movements can be rebuilt exactly. ARR = 12 x MRR.
  */
 #include "api/api.h"
-#include "sched/sched.h"
 #include "api/fields.h"
+#include "journey/phase.h"
+#include "sched/sched.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -84,7 +85,8 @@ int api_subscription_put(struct req *r)
         memcpy(s.effective_date, effective, 11);
     else
         date_today(s.effective_date);
-    int rc = store_subscription_put(store_get(), &s);
+    /* With the phase change it implies (churn, reactivation), in one transaction. */
+    int rc = journey_subscription_put(store_get(), &s, r->user.user_id);
     subscription_cleanup(&s);
     if (rc == KZ_OK)
         sched_touch_account(id); /* seats, churn: journey and health */

@@ -19,12 +19,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/journey.h"
 #include "util/crypto.h"
 #include "util/util.h"
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_SUB_ENTRIES 64
 #define MAX_CONTACTS 6
+#define MAX_JR_STEPS 40
+#define N_JR_MS 9
 
 /* ------------------------------------------------------------ PRNG (splitmix64) */
 
@@ -352,6 +355,11 @@ struct demo_account {
     const char *phase;
     int64_t first_day;
     int64_t end_day;       /* the last day of its active life: a churn, or today */
+    /* its success journey (plan_journey): phase steps and completed milestones */
+    struct jr_step { int phase; int64_t day; const char *moved_by; } steps[MAX_JR_STEPS];
+    size_t nsteps;
+    struct jr_done { int ms; int64_t day; } done[N_JR_MS];
+    size_t ndone;
 };
 
 struct demo {
@@ -568,6 +576,129 @@ static void simulate(struct rng *r, struct demo_account *a, const struct script 
         a->phase = "adoption";
 }
 
+/* ------------------------------------------------------------ the success journey */
+
+/* The default lifecycle (journey/lifecycle.c) that a fresh demo database uses: phases 0..3 and
+ * its nine milestones in order, three per phase. */
+static const char *const jr_phases[] = { "onboarding", "adoption", "expansion", "churned" };
+static const struct {
+    const char *key;
+    bool criterion;
+    bool required;
+    double lo, hi;         /* when in the phase it is done, as a share of the phase's length */
+} jr_ms[N_JR_MS] = {
+    { "initial_setup", true, true, 0.10, 0.35 },
+    { "basic_understanding", false, true, 0.40, 0.75 },
+    { "hands_on_mastery", true, true, 1.0, 1.0 },
+    { "habitual_use", true, true, 0.25, 0.60 },
+    { "proficiency", false, false, 0.50, 0.95 },
+    { "user_spread", true, true, 1.0, 1.0 },
+    { "value_realised", false, true, 0, 0 },
+    { "renewal", true, true, 0, 0 },
+    { "expansion", true, false, 0, 0 },
+};
+
+static void jr_step(struct demo_account *a, int phase, int64_t day, const char *by)
+{
+    if (a->nsteps < MAX_JR_STEPS)
+        a->steps[a->nsteps++] = (struct jr_step){ phase, day, by };
+}
+
+static void jr_complete(struct demo_account *a, int ms, int64_t day)
+{
+    for (size_t i = 0; i < a->ndone; i++)
+        if (a->done[i].ms == ms)
+            return;
+    if (a->ndone < N_JR_MS)
+        a->done[a->ndone++] = (struct jr_done){ ms, day };
+}
+
+/* The milestones of phase p (0 or 1) entered on `entered` for `len` days that are done by
+ * `until` (the day it left the phase, or today). The last required one falls on the last
+ * day, so an account still in the phase never has them all. */
+static void jr_phase_milestones(struct rng *r, struct demo_account *a, int p, int64_t entered,
+                                int64_t len, int64_t until)
+{
+    for (int m = p * 3; m < p * 3 + 3; m++) {
+        if (!jr_ms[m].required && rng_chance(r, 40))
+            continue;
+        double f = jr_ms[m].lo + (jr_ms[m].hi - jr_ms[m].lo) * (double)rng_below(r, 1000) / 1000.0;
+        int64_t day = entered + (int64_t)((double)len * f);
+        if (day <= until)
+            jr_complete(a, m, day);
+    }
+}
+
+/*
+ * Lives the account's journey alongside its subscription (simulate() ran): onboarding from
+ * its first day for 35-100 days (one in five is slow: 181-270 days, over twice the expected
+ * 90), adoption for 120-300 days, then expansion; a churn moves it to churned and a
+ * reactivation back to the phase it was in, where its clock starts again. Milestones are done
+ * along the way; renewal and expansion when the subscription renewed or grew; value realised
+ * 20-150 days into expansion. Sets a->phase. Uses its own stream r.
+ */
+static void plan_journey(struct rng *r, struct demo_account *a, int64_t today)
+{
+    int cur = 0, before = 0;
+    int64_t entered = a->first_day;
+    int64_t len[2] = { rng_chance(r, 20) ? rng_range(r, 181, 270) : rng_range(r, 35, 100),
+                       rng_range(r, 120, 300) };
+    int64_t value_after = rng_range(r, 20, 150);
+    size_t k = 1;
+    jr_step(a, 0, entered, "initial");
+    for (;;) {
+        int64_t ev = -1;
+        bool ev_churn = false;
+        for (; k < a->nsubs; k++) {
+            bool now = strcmp(a->subs[k].status, "churned") == 0;
+            if (now != (strcmp(a->subs[k - 1].status, "churned") == 0)) {
+                ev = a->subs[k].day;
+                ev_churn = now;
+                break;
+            }
+        }
+        int64_t planned = cur < 2 ? entered + len[cur] : -1;
+        if (cur < 2 && planned <= today && (ev < 0 || planned < ev)) {
+            jr_phase_milestones(r, a, cur, entered, len[cur], planned);
+            cur++;
+            entered = planned;
+            jr_step(a, cur, planned, "milestones");
+            continue;
+        }
+        if (ev >= 0 && ev <= today) {
+            if (ev_churn && cur != 3) {
+                if (cur < 2)
+                    jr_phase_milestones(r, a, cur, entered, len[cur], ev);
+                else if (entered + value_after <= ev)
+                    jr_complete(a, 6, entered + value_after);
+                before = cur;
+                cur = 3;
+                jr_step(a, 3, ev, "churn");
+            } else if (!ev_churn && cur == 3) {
+                cur = before;
+                entered = ev;
+                jr_step(a, cur, ev, "reactivation");
+            }
+            k++;
+            continue;
+        }
+        break;
+    }
+    if (cur < 2)
+        jr_phase_milestones(r, a, cur, entered, len[cur], today);
+    else if (cur == 2 && entered + value_after <= today)
+        jr_complete(a, 6, entered + value_after);
+    for (size_t i = 1; i < a->nsubs; i++) {
+        if (a->subs[i].day > today)
+            break;
+        if (a->subs[i].move == MV_RENEW)
+            jr_complete(a, 7, a->subs[i].day);
+        if (a->subs[i].move == MV_EXPAND || a->subs[i].move == MV_UPGRADE)
+            jr_complete(a, 8, a->subs[i].day);
+    }
+    a->phase = jr_phases[cur];
+}
+
 /* ------------------------------------------------------------ generating an account */
 
 /* Builds account number i (names come from the shuffled ja/en index lists). */
@@ -611,6 +742,8 @@ static void make_account(struct demo *d, struct rng *r, size_t i, size_t ja_pick
         a->owner_id = d->csm[i % 3];
     a->monthly = sc ? sc->monthly : rng_chance(r, 30);
     simulate(r, a, sc, d->window_start, d->today);
+    struct rng jr = { r->s ^ 0x6a6f75726e6579ULL };   /* "journey": its own stream */
+    plan_journey(&jr, a, d->today);
 }
 
 static char *custom_json(struct rng *r, const struct demo_account *a)
@@ -896,6 +1029,85 @@ static int write_tasks(struct demo *d, struct rng *r, const struct demo_account 
     return rc;
 }
 
+/* Seats of the subscription on day (the last entry on or before it with seats). */
+static int64_t seats_on(const struct demo_account *a, int64_t day)
+{
+    int64_t seats = 0;
+    for (size_t i = 0; i < a->nsubs && a->subs[i].day <= day; i++)
+        if (a->subs[i].seats > 0)
+            seats = a->subs[i].seats;
+    return seats;
+}
+
+/* Writes the planned journey: phase history, milestone states, the value time. */
+static int write_journey(struct demo *d, struct rng *r, const struct demo_account *a, int64_t id)
+{
+    struct phase_row rows[MAX_JR_STEPS];
+    char times[MAX_JR_STEPS][21];
+    int64_t user = a->owner_id ? a->owner_id : d->csm[0];
+    memset(rows, 0, sizeof(rows));
+    for (size_t i = 0; i < a->nsteps; i++) {
+        /* 09:00 UTC, a minute apart when several moves fall on one day. */
+        time_format(a->steps[i].day * 86400 + 9 * 3600 + (int64_t)i * 60, times[i]);
+        rows[i].phase = (char *)jr_phases[a->steps[i].phase];
+        memcpy(rows[i].entered_at, times[i], 21);
+        snprintf(rows[i].moved_by, sizeof(rows[i].moved_by), "%s", a->steps[i].moved_by);
+        if (i > 0)
+            rows[i - 1].left_at = times[i];
+        if (strcmp(a->steps[i].moved_by, "churn") == 0)
+            rows[i].reason = (char *)"subscription churned";
+        else if (strcmp(a->steps[i].moved_by, "reactivation") == 0)
+            rows[i].reason = (char *)"subscription reactivated";
+        else if (strcmp(a->steps[i].moved_by, "milestones") == 0)
+            rows[i].reason = (char *)"every required milestone complete";
+    }
+    int rc = store_phase_history_replace(d->st, id, rows, a->nsteps);
+    for (size_t i = 0; i < a->ndone && rc == KZ_OK; i++) {
+        int m = a->done[i].ms;
+        int64_t day = a->done[i].day;
+        char at[21], detail[200], date[11];
+        office_time(r, day, at);
+        int64_t seats = seats_on(a, day);
+        switch (m) {
+        case 0: snprintf(detail, sizeof(detail), "Setup Completed seen 1 times (at least 1)"); break;
+        case 1: snprintf(detail, sizeof(detail), "基礎トレーニング（管理者・利用者向け）を実施"); break;
+        case 2: {
+            int64_t t = (seats * 3 + 9) / 10;
+            t = t < 1 ? 1 : t;
+            snprintf(detail, sizeof(detail), "%lld active users in 30 days (at least %lld: 30%% "
+                     "of %lld seats)", (long long)(t + rng_range(r, 0, 2)), (long long)t,
+                     (long long)seats);
+            break;
+        }
+        case 3:
+            snprintf(detail, sizeof(detail), "Signed In seen %lld times in the last 30 days "
+                     "(at least 20)", (long long)rng_range(r, 20, 90));
+            break;
+        case 4: snprintf(detail, sizeof(detail), "応用機能（レポート・自動化）の活用を定例で確認"); break;
+        case 5: {
+            int64_t t = (seats + 1) / 2;
+            t = t < 1 ? 1 : t;
+            snprintf(detail, sizeof(detail), "%lld active users in 30 days (at least %lld: 50%% "
+                     "of %lld seats)", (long long)(t + rng_range(r, 0, 3)), (long long)t,
+                     (long long)seats);
+            break;
+        }
+        case 6: snprintf(detail, sizeof(detail), "QBRで導入効果（工数削減）を確認"); break;
+        default:
+            fmt_day(day, date);
+            snprintf(detail, sizeof(detail), "subscription %s on %s", m == 7 ? "renewed" : "grew",
+                     date);
+            break;
+        }
+        rc = store_milestone_complete(d->st, id, jr_ms[m].key,
+                                      jr_ms[m].criterion ? "criterion" : "manual",
+                                      jr_ms[m].criterion ? 0 : user, detail, at, false, NULL);
+    }
+    if (rc == KZ_OK)
+        rc = store_value_reached_sync(d->st, id, "value_realised");
+    return rc;
+}
+
 static int write_account(struct demo *d, struct rng *r, struct demo_account *a, size_t index)
 {
     struct account acc;
@@ -918,6 +1130,10 @@ static int write_account(struct demo *d, struct rng *r, struct demo_account *a, 
         goto out;
     d->naccounts++;
     rc = write_subscriptions(d, a, acc.id);
+    if (rc == KZ_OK) {
+        struct rng jw = { r->s ^ 0x6d696c6573746fULL };  /* its own stream: the rest unchanged */
+        rc = write_journey(d, &jw, a, acc.id);
+    }
     if (rc == KZ_OK)
         rc = write_contacts(d, r, a, acc.id, index, contacts, &ncontacts);
     if (rc == KZ_OK)

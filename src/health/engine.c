@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "journey/phase.h"
 #include "kizuna.h"
 #include "util/util.h"
 
@@ -31,44 +32,37 @@ int health_model_load(struct store *st, struct health_model *m)
     return KZ_OK;
 }
 
-/* The lifecycle setting as the health measures need it: each phase with its expected days
- * and the required milestones of it and of every phase before it. */
+/* The lifecycle as the health measures need it: each phase with its expected days and the
+ * required milestones of it and of every phase before it (for the terminal phase, of every
+ * phase: it has none of its own), as journey_required_progress counts them. */
 static int load_phases(struct store *st, struct health_env *env)
 {
-    char *text = NULL;
-    int rc = store_setting_get(st, "lifecycle", &text);
-    if (rc == KZ_ENOTFOUND)
-        return KZ_OK;
+    int rc = journey_lifecycle_load(st, &env->lifecycle);
     if (rc)
         return rc;
-    env->lifecycle = json_loads(text, 0, NULL);
-    free(text);
-    json_t *phases = json_object_get(env->lifecycle, "phases");
-    size_t np = json_array_size(phases), nm = 0;
-    for (size_t i = 0; i < np; i++)
-        nm += json_array_size(json_object_get(json_array_get(phases, i), "milestones"));
-    env->phases = xcalloc(np ? np : 1, sizeof(*env->phases));
+    const struct lifecycle *lc = &env->lifecycle;
+    const struct lc_phase *first = lifecycle_first(lc);
+    size_t nm = 0;
+    for (size_t i = 0; i < lc->nphases; i++)
+        nm += lc->phases[i].nms;
+    env->phases = xcalloc(lc->nphases ? lc->nphases : 1, sizeof(*env->phases));
     env->names = xcalloc(nm ? nm : 1, sizeof(*env->names));
     size_t nreq = 0;
-    for (size_t i = 0; i < np; i++) {
-        json_t *p = json_array_get(phases, i);
-        json_t *ms = json_object_get(p, "milestones");
-        for (size_t j = 0; j < json_array_size(ms); j++) {
-            json_t *m = json_array_get(ms, j);
-            const char *key = json_string_value(json_object_get(m, "key"));
-            if (key && json_is_true(json_object_get(m, "required")))
-                env->names[nreq++] = key;
-        }
-        struct health_phase *hp = &env->phases[env->ctx.nphases++];
-        hp->key = json_string_value(json_object_get(p, "key"));
-        hp->expected_days = json_number_value(json_object_get(p, "expected_days"));
-        hp->onboarding = str_eq(hp->key, "onboarding");
-        hp->required = env->names;
-        hp->nrequired = nreq;
-        if (!hp->key)
-            env->ctx.nphases--;
+    for (size_t i = 0; i < lc->nphases; i++) {
+        const struct lc_phase *p = &lc->phases[i];
+        for (size_t j = 0; j < p->nms; j++)
+            if (p->ms[j].required)
+                env->names[nreq++] = p->ms[j].key;
+        env->phases[i] = (struct health_phase){
+            .key = p->key,
+            .expected_days = (double)p->expected_days, /* -1: none */
+            .onboarding = p == first,
+            .required = env->names,
+            .nrequired = nreq,
+        };
     }
     env->ctx.phases = env->phases;
+    env->ctx.nphases = lc->nphases;
     return KZ_OK;
 }
 
@@ -113,7 +107,7 @@ void health_env_cleanup(struct health_env *env)
     free(env->phases);
     free(env->names);
     free((void *)env->ctx.key_events);
-    json_decref(env->lifecycle);
+    lifecycle_cleanup(&env->lifecycle);
     json_decref(env->key_events);
     memset(env, 0, sizeof(*env));
 }

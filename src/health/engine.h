@@ -8,6 +8,7 @@
 #define KZ_HEALTH_ENGINE_H
 
 #include "health/health.h"
+#include "journey/lifecycle.h"
 #include "store/health.h"
 
 #define HEALTH_MODEL_SETTING "health_model"
@@ -17,7 +18,8 @@ struct health_env {
     struct health_model model;
     struct health_context ctx;
     /* storage behind ctx */
-    json_t *lifecycle, *key_events;
+    struct lifecycle lifecycle;
+    json_t *key_events;
     struct health_phase *phases;
     const char **names;
 };

@@ -100,6 +100,15 @@ const struct route routes[] = {
     R("PUT",    "/api/v1/accounts/:id/sentiment",            api_sentiment_put,      ROLE_CSM,    0),
     R("DELETE", "/api/v1/accounts/:id/sentiment",            api_sentiment_delete,   ROLE_CSM,    0),
     R("POST",   "/api/v1/import/survey-responses",           api_import_survey_responses, ROLE_CSM, ROUTE_CSV_BODY | ROUTE_BIG_BODY),
+
+    /* The success journey: lifecycle settings, an account's journey, manual steps. */
+    R("GET",    "/api/v1/settings/lifecycle",                api_settings_lifecycle_get, ROLE_VIEWER, 0),
+    R("PUT",    "/api/v1/settings/lifecycle",                api_settings_lifecycle_put, ROLE_ADMIN, 0),
+    R("GET",    "/api/v1/accounts/:id/journey",              api_journey_get,        ROLE_VIEWER, 0),
+    R("POST",   "/api/v1/accounts/:id/phase",                api_journey_move,       ROLE_CSM,    0),
+    R("POST",   "/api/v1/accounts/:id/milestones/:key/complete", api_milestone_complete, ROLE_CSM, 0),
+    R("POST",   "/api/v1/accounts/:id/milestones/:key/reopen", api_milestone_reopen, ROLE_CSM,    0),
+    R("POST",   "/api/v1/journey/evaluate",                  api_journey_evaluate,   ROLE_ADMIN,  0),
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "journey/phase.h"
 #include "util/util.h"
 
 /* The CLI refuses files larger than this (the HTTP route allows 32 MiB). */
@@ -449,7 +450,8 @@ static int write_subscription(struct importer *imp, struct row *w, int64_t accou
     if (had && !sub_differs(&s, &cur))
         goto out;
     snprintf(s.effective_date, sizeof(s.effective_date), "%s", had ? imp->today : s.start_date);
-    rc = store_subscription_put(imp->st, &s);  /* also recomputes the tier */
+    /* Also recomputes the tier, and moves the phase on churn or reactivation. */
+    rc = journey_subscription_put(imp->st, &s, 0);
 out:
     subscription_cleanup(&cur);
     subscription_cleanup(&s);
@@ -492,9 +494,10 @@ static int write_row(struct importer *imp, struct row *w, bool *created)
     }
 
     if (!found) {
-        if (!a.phase)
-            a.phase = xstrdup(w->has_sub && strcmp(w->status, "churned") == 0 ? "churned"
-                                                                              : "onboarding");
+        /* A churned customer starts in the terminal phase; any other in the first phase of
+         * the lifecycle (the store's default). */
+        if (!a.phase && w->has_sub && strcmp(w->status, "churned") == 0)
+            a.phase = journey_initial_phase(imp->st, true);
         rc = store_account_create(imp->st, &a);
     } else if (changed) {
         rc = store_account_update(imp->st, &a);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "health/engine.h"
+#include "journey/journey.h"
 #include "kizuna.h"
 #include "store/store.h"
 #include "util/util.h"
@@ -95,23 +96,31 @@ void sched_request_full(void)
     pthread_mutex_unlock(&run_lock);
 }
 
+/* The journey first: a milestone it completes or a phase it enters counts in the health. */
 static void full_pass(struct store *st)
 {
     double t0 = now_ms();
+    int rc = journey_evaluate_all(st);
+    if (rc)
+        log_warn("scheduler: journey evaluation failed (%d)", rc);
+    double t1 = now_ms();
     size_t n = 0;
-    int rc = health_recompute(st, 0, &n);
+    rc = health_recompute(st, 0, &n);
     if (rc)
         log_warn("scheduler: health recompute failed (%d)", rc);
     else
-        log_info("scheduler: health of %zu accounts in %.0f ms", n, now_ms() - t0);
+        log_info("scheduler: journeys in %.0f ms, health of %zu accounts in %.0f ms", t1 - t0, n,
+                 now_ms() - t1);
 }
 
 static void touched_pass(struct store *st, const int64_t *ids, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        int rc = health_recompute(st, ids[i], NULL);
+        int rc = journey_evaluate_account(st, ids[i]);
+        if (!rc)
+            rc = health_recompute(st, ids[i], NULL);
         if (rc && rc != KZ_ENOTFOUND) /* a deleted account is not an error */
-            log_warn("scheduler: health of account %lld failed (%d)", (long long)ids[i], rc);
+            log_warn("scheduler: account %lld not re-evaluated (%d)", (long long)ids[i], rc);
     }
 }
 

@@ -1,5 +1,5 @@
 /*
- * The scheduler: one thread that keeps derived state fresh. Journey criteria and health
+ * The scheduler: one thread that keeps derived state fresh (the journey, then the health). Journey criteria and health
  * scores are evaluated for every account on a schedule, and for the accounts whose data
  * changed a moment after the change: code that changes an account's data (a survey answer,
  * a goal value, a milestone, events from the ingest writer) calls sched_touch_account(),

@@ -141,7 +141,7 @@ static void bind_account(sqlite3_stmt *s, const struct account *a)
     db_bind_text(s, 8, a->challenges);
     db_bind_i64_null(s, 9, a->owner_id, 0);
     db_bind_text(s, 10, a->tier_override);
-    db_bind_text(s, 11, a->phase ? a->phase : "onboarding");
+    db_bind_text(s, 11, a->phase); /* NULL: the lifecycle's first phase (below) */
     db_bind_text(s, 12, a->custom ? a->custom : "{}");
     db_bind_text(s, 13, a->updated_at);
 }
@@ -158,6 +158,11 @@ static int reload(struct store *st, struct account *a)
     return rc;
 }
 
+/* A new account's phase when none is given: the first phase of the lifecycle settings, which
+ * journey/ keeps in the setting "lifecycle_first_phase" (the defaults: onboarding). */
+#define FIRST_PHASE                                                                        \
+    "(SELECT value FROM settings WHERE key = 'lifecycle_first_phase'), 'onboarding'"
+
 /* The account row, its first phase_history row (migration 004) and its tier. */
 static int account_insert(struct store *st, struct account *a)
 {
@@ -165,7 +170,8 @@ static int account_insert(struct store *st, struct account *a)
     sqlite3_stmt *s = db_prepare(st, "INSERT INTO accounts (name, domain, external_id, industry, "
                                      "employees, address, purpose, challenges, owner_id, "
                                      "tier_override, phase, custom, updated_at, created_at) "
-                                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                                     "COALESCE(?11, " FIRST_PHASE "), ?, ?, ?)");
     bind_account(s, a);
     db_bind_text(s, 14, a->updated_at);
     int rc = db_exec_stmt(st, s);
@@ -205,7 +211,8 @@ int store_account_update(struct store *st, struct account *a)
     db_now(a->updated_at);
     sqlite3_stmt *s = db_prepare(st, "UPDATE accounts SET name = ?, domain = ?, external_id = ?, "
                                      "industry = ?, employees = ?, address = ?, purpose = ?, "
-                                     "challenges = ?, owner_id = ?, tier_override = ?, phase = ?, "
+                                     "challenges = ?, owner_id = ?, tier_override = ?, "
+                                     "phase = COALESCE(?11, phase), "
                                      "custom = ?, updated_at = ? WHERE id = ?");
     bind_account(s, a);
     db_bind_i64(s, 14, a->id);

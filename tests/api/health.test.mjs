@@ -134,7 +134,10 @@ test('the daily history and the 7/30-day change', async () => {
   assertStatus(r, 200);
   assert.equal(r.json.to, todayUTC());
   assert.equal(r.json.data.length, 1, 'one snapshot a day, the last recompute wins');
-  assert.deepEqual(r.json.data[0], { day: todayUTC(), score: 61, band: 'yellow', deployment: null, engagement: 58, adoption: 63, roi: null });
+  // Deployment is weighted 0 here but still scored: in onboarding (default lifecycle) for
+  // under a day (pace 100, weight 1), 1 of 3 required milestones done (hands-on mastery: 4 of
+  // 10 seats active >= 30%; 33.3, weight 3): (100 + 3 * 33.3) / 4 = 50.
+  assert.deepEqual(r.json.data[0], { day: todayUTC(), score: 61, band: 'yellow', deployment: 50, engagement: 58, adoption: 63, roi: null });
   assert.equal((await health()).change_7d, null, 'no snapshot 7 days ago');
   for (const [q, field] of [['from=2026-13-01', 'from'], ['to=yesterday', 'to'], ['from=2026-05-02&to=2026-05-01', 'from'],
     ['from=2010-01-01&to=2026-01-01', 'from'], ['days=7', 'days']]) {

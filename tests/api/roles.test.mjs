@@ -277,6 +277,44 @@ const ACCOUNT_ROUTES = [
       };
     },
   },
+  // The success journey: manual phase moves and milestone steps.
+  {
+    route: 'POST /api/v1/accounts/{id}/phase', expect: 200,
+    setup: async (owner) => {
+      const id = await mkAccount(owner);
+      return {
+        method: 'POST', path: `/api/v1/accounts/${id}/phase`, body: { phase: 'adoption', reason: 'matrix' },
+        check: async (ok) => assert.equal((await admin().get(`/api/v1/accounts/${id}`)).json.phase, ok ? 'adoption' : 'onboarding'),
+      };
+    },
+  },
+  {
+    route: 'POST /api/v1/accounts/{id}/milestones/{key}/complete', expect: 200,
+    setup: async (owner) => {
+      const id = await mkAccount(owner);
+      return {
+        method: 'POST', path: `/api/v1/accounts/${id}/milestones/basic_understanding/complete`, body: { note: 'matrix' },
+        check: async (ok) => {
+          const j = (await admin().get(`/api/v1/accounts/${id}/journey`)).json;
+          assert.equal(j.phases[0].milestones.find((m) => m.key === 'basic_understanding').state, ok ? 'complete' : 'open');
+        },
+      };
+    },
+  },
+  {
+    route: 'POST /api/v1/accounts/{id}/milestones/{key}/reopen', expect: 200,
+    setup: async (owner) => {
+      const id = await mkAccount(owner);
+      assertStatus(await admin().post(`/api/v1/accounts/${id}/milestones/basic_understanding/complete`, {}), 200, 'fixture milestone');
+      return {
+        method: 'POST', path: `/api/v1/accounts/${id}/milestones/basic_understanding/reopen`, body: { note: 'matrix' },
+        check: async (ok) => {
+          const j = (await admin().get(`/api/v1/accounts/${id}/journey`)).json;
+          assert.equal(j.phases[0].milestones.find((m) => m.key === 'basic_understanding').state, ok ? 'reopened' : 'complete');
+        },
+      };
+    },
+  },
 ];
 
 // Callers of account-scoped routes: who calls, whose account, and the expected outcome.
@@ -440,6 +478,27 @@ const GLOBAL_ROUTES = [
     },
   },
   {
+    route: 'PUT /api/v1/settings/lifecycle', allowed: ['admin'], expect: 200,
+    setup: async () => {
+      const lc = (await admin().get('/api/v1/settings/lifecycle')).json;
+      const body = structuredClone(lc);
+      body.phases[0].expected_days = 60 + Math.floor(Math.random() * 30);
+      return {
+        method: 'PUT', path: '/api/v1/settings/lifecycle', body,
+        check: async (ok) => {
+          const now = (await admin().get('/api/v1/settings/lifecycle')).json;
+          assert.equal(now.phases[0].expected_days, ok ? body.phases[0].expected_days : lc.phases[0].expected_days);
+          // Put the defaults back for the other cases.
+          assertStatus(await admin().put('/api/v1/settings/lifecycle', lc), 200);
+        },
+      };
+    },
+  },
+  {
+    route: 'POST /api/v1/journey/evaluate', allowed: ['admin'], expect: 200,
+    setup: async () => ({ method: 'POST', path: '/api/v1/journey/evaluate', body: {} }),
+  },
+  {
     route: 'POST /api/v1/tokens', allowed: ['viewer', 'csm', 'admin'], expect: 201,
     setup: async () => ({ method: 'POST', path: '/api/v1/tokens', body: { name: 'matrix' } }),
   },
@@ -501,6 +560,7 @@ describe('reads', () => {
     ['/api/v1/tokens', ['viewer', 'csm', 'admin']],
     ['/api/v1/session', ['viewer', 'csm', 'admin']],
     ['/api/v1/settings/tiers', ['viewer', 'csm', 'admin']],
+    ['/api/v1/settings/lifecycle', ['viewer', 'csm', 'admin']],
     ['/api/v1/users', ['admin']],
   ];
   for (const [p, allowed] of READS) {
@@ -518,7 +578,7 @@ describe('reads', () => {
     await mk(`/api/v1/accounts/${id}/contacts`, { name: 'c' });
     assertStatus(await admin().put(`/api/v1/accounts/${id}/subscription`, SUB), 200);
     for (const who of [viewer, csm]) {
-      for (const p of ['', '/contacts', '/subscription', '/subscription/history', '/timeline', '/goals', '/survey-responses']) {
+      for (const p of ['', '/contacts', '/subscription', '/subscription/history', '/timeline', '/goals', '/survey-responses', '/journey', '/health', '/health/history']) {
         assertStatus(await srv.as(who).get(`/api/v1/accounts/${id}${p}`), 200, p);
       }
     }
