@@ -77,11 +77,13 @@ function Info({ label, value }: { label: string; value: unknown }) {
 }
 
 function Overview({ account: a, contacts }: { account: Account; contacts: ReturnType<typeof useAsync<Contact[]>> }) {
-  const sub = useAsync(() => api.get<Subscription>(`/api/v1/accounts/${a.id}/subscription`).catch((e) => {
+  // The account carries its current plan: without one there is no subscription to ask for.
+  const hasSub = a.plan !== null || a.subscription_status !== null;
+  const sub = useAsync(() => (!hasSub ? Promise.resolve(null) : api.get<Subscription>(`/api/v1/accounts/${a.id}/subscription`)).catch((e) => {
     if (e instanceof ApiError && e.status === 404) return null;
     throw e;
   }), [a.id]);
-  const hist = useAsync(() => api.get<List<SubscriptionHistoryEntry>>(`/api/v1/accounts/${a.id}/subscription/history?limit=50`).then((r) => r.data).catch((e) => {
+  const hist = useAsync(() => (!hasSub ? Promise.resolve([]) : api.get<List<SubscriptionHistoryEntry>>(`/api/v1/accounts/${a.id}/subscription/history?limit=50`).then((r) => r.data)).catch((e) => {
     if (e instanceof ApiError && e.status === 404) return [];
     throw e;
   }), [a.id]);
