@@ -63,6 +63,7 @@ test('renewals in the next 90 days on my accounts', async () => {
     await section.getByText('No renewals').waitFor();
   } else {
     await section.getByTestId('renewals').waitFor();
+    if (await section.getByTestId('renewals-more').count()) await section.getByTestId('renewals-more').click();
     const names = await section.locator('.row-main > a').allTextContents();
     assert.deepEqual(names, want.map((a) => a.name));
   }

@@ -84,10 +84,11 @@ export function AsyncList<T>({ state, empty, children }: {
 
 const BAND_ICON: Record<string, string> = { green: '●', yellow: '▲', red: '◆' };
 
-export function HealthBadge({ account, large }: { account: Pick<Account, 'health' | 'band'>; large?: boolean }) {
+export function HealthBadge({ account, large, hideEmpty }: { account: Pick<Account, 'health' | 'band'>; large?: boolean; hideEmpty?: boolean }) {
   const band = account.band ?? null;
   const score = account.health;
   if (!band && (score === undefined || score === null)) {
+    if (hideEmpty) return null;
     return <span class="badge badge-none" data-testid={large ? 'health-score' : undefined} title={t('band.none')}>{t('common.none')}</span>;
   }
   const label = band ? t(`band.${band}` as Key) : '';
@@ -169,3 +170,20 @@ export function LangSwitch({ lang }: { lang: Lang }) {
   );
 }
 
+
+/** The first n items, and a button to show the rest. */
+export function ShowMore<T>({ items, n, children, label, testid }: {
+  items: T[]; n: number; children: (shown: T[]) => ComponentChildren; label: (total: number) => string; testid?: string;
+}) {
+  const [all, setAll] = useState(false);
+  return (
+    <>
+      {children(all ? items : items.slice(0, n))}
+      {items.length > n && (
+        <button type="button" class="btn more" onClick={() => setAll(!all)} aria-expanded={all} data-testid={testid}>
+          {all ? t('cockpit.showFewer') : label(items.length)}
+        </button>
+      )}
+    </>
+  );
+}

@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, qs } from '../api';
 import type { Account, List, Task, TimelineEntry } from '../api';
-import { AsyncList, ErrorBox, HealthBadge, Link, Loading, PhaseBadge, TierBadge, toast, useAsync, useMe, useUserName } from '../components';
+import { AsyncList, ErrorBox, HealthBadge, Link, Loading, PhaseBadge, ShowMore, TierBadge, toast, useAsync, useMe, useUserName } from '../components';
 import { addDaysISO, daysUntil, fmtDate, fmtDateTime, fmtMoney, todayISO } from '../format';
 import { t } from '../i18n';
 import type { Key } from '../i18n';
@@ -131,7 +131,9 @@ function Renewals() {
     <section class="card" aria-labelledby="h-renewals">
       <h2 id="h-renewals">{t('cockpit.renewals')}{state.data ? <span class="count">{state.data.length}</span> : null}</h2>
       <AsyncList state={state} empty={t('cockpit.renewalsEmpty')}>
-        {(items) => (
+        {(all) => (
+          <ShowMore items={all} n={8} label={(n) => t('cockpit.showAllRenewals', { n })} testid="renewals-more">
+          {(items) => (
           <ul class="rows" data-testid="renewals">
             {items.map((a) => {
               const d = daysUntil(a.renewal_date!);
@@ -139,7 +141,7 @@ function Renewals() {
                 <li key={a.id} class="row">
                   <div class="row-main">
                     <Link href={`/accounts/${a.id}`}>{a.name}</Link>
-                    <span class="row-sub"><TierBadge tier={a.tier} /> <HealthBadge account={a} /></span>
+                    <span class="row-sub"><TierBadge tier={a.tier} /> <HealthBadge account={a} hideEmpty /></span>
                   </div>
                   <div class="row-side">
                     <strong>{fmtMoney(a.arr, a.currency)}</strong>
@@ -149,6 +151,8 @@ function Renewals() {
               );
             })}
           </ul>
+          )}
+          </ShowMore>
         )}
       </AsyncList>
     </section>
@@ -185,12 +189,13 @@ function Activity({ accounts }: { accounts: ReturnType<typeof useAsync<Account[]
   const userName = useUserName();
   const ids = (accounts.data ?? []).slice(0, 12).map((a) => a.id);
   const names = new Map((accounts.data ?? []).map((a) => [a.id, a.name]));
+  const ready = accounts.data !== undefined;
   const state = useAsync(async () => {
-    if (!accounts.data) return undefined as unknown as TimelineEntry[];
+    if (!ready) return undefined as unknown as TimelineEntry[]; // shown as loading until the accounts are in
     const lists = await Promise.all(ids.map((id) => api.get<List<TimelineEntry>>(`/api/v1/accounts/${id}/timeline?limit=4`).then((r) => r.data)));
     return lists.flat().sort((a, b) => b.occurred_at.localeCompare(a.occurred_at)).slice(0, 12);
-  }, [ids.join(',')]);
-  const view = accounts.error ? { ...accounts, data: undefined } : !accounts.data ? { ...state, data: undefined, error: undefined } : state;
+  }, [ready, ids.join(',')]);
+  const view = accounts.error ? { ...state, error: accounts.error, reload: accounts.reload } : state;
   return (
     <section class="card" aria-labelledby="h-activity">
       <h2 id="h-activity">{t('cockpit.activity')}</h2>
