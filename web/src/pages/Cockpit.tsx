@@ -35,10 +35,14 @@ export function Cockpit() {
         <p class="muted">{t('cockpit.greeting', { name: me.name })}{accounts.data ? ` · ${t('cockpit.myAccounts', { n: accounts.data.length })}` : ''}</p>
       </div>
       <div class="cockpit-grid">
-        <MyTasks names={names} />
-        <AtRisk accounts={accounts} />
-        <Renewals />
-        <Activity accounts={accounts} />
+        <div class="stack">
+          <MyTasks names={names} />
+          <Activity accounts={accounts} />
+        </div>
+        <div class="stack">
+          <AtRisk accounts={accounts} />
+          <Renewals />
+        </div>
       </div>
     </section>
   );
