@@ -75,7 +75,8 @@ export interface Account {
   renewal_date: string | null; subscription_status: 'trial' | 'active' | 'churned' | null;
   created_at: string; updated_at: string;
   // From the health and usage work when it lands; rendered as "—" while absent.
-  health?: number | null; band?: 'green' | 'yellow' | 'red' | null; last_seen_at?: string | null;
+  health?: number | { score?: number | null; band?: 'green' | 'yellow' | 'red' | null } | null;
+  band?: 'green' | 'yellow' | 'red' | null; last_seen_at?: string | null;
   owner_name?: string | null;
 }
 export interface Subscription {

@@ -85,8 +85,11 @@ export function AsyncList<T>({ state, empty, children }: {
 const BAND_ICON: Record<string, string> = { green: '●', yellow: '▲', red: '◆' };
 
 export function HealthBadge({ account, large, hideEmpty }: { account: Pick<Account, 'health' | 'band'>; large?: boolean; hideEmpty?: boolean }) {
-  const band = account.band ?? null;
-  const score = account.health;
+  // The health API may give a number with a separate band, or an object {score, band}.
+  const h = account.health as unknown;
+  const obj = h !== null && typeof h === 'object' ? (h as { score?: number | null; band?: Account['band'] }) : null;
+  const band = account.band ?? obj?.band ?? null;
+  const score = obj ? obj.score ?? null : typeof h === 'number' ? h : null;
   if (!band && (score === undefined || score === null)) {
     if (hideEmpty) return null;
     return <span class="badge badge-none" data-testid={large ? 'health-score' : undefined} title={t('band.none')}>{t('common.none')}</span>;

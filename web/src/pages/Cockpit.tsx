@@ -166,8 +166,8 @@ function Renewals() {
 function AtRisk({ accounts }: { accounts: ReturnType<typeof useAsync<Account[]>> }) {
   if (accounts.error) return <section class="card"><h2>{t('cockpit.atRisk')}</h2><ErrorBox error={accounts.error} retry={accounts.reload} /></section>;
   if (!accounts.data) return <section class="card"><h2>{t('cockpit.atRisk')}</h2><Loading /></section>;
-  const scored = accounts.data.some((a) => a.band !== undefined && a.band !== null);
-  const risky = accounts.data.filter((a) => a.band === 'red').sort((x, y) => (x.health ?? 0) - (y.health ?? 0));
+  const scored = accounts.data.some((a) => bandOf(a) !== null);
+  const risky = accounts.data.filter((a) => bandOf(a) === 'red').sort((x, y) => scoreOf(x) - scoreOf(y));
   return (
     <section class="card" aria-labelledby="h-risk">
       <h2 id="h-risk">{t('cockpit.atRisk')}{scored ? <span class="count">{risky.length}</span> : null}</h2>
@@ -222,5 +222,8 @@ function Activity({ accounts }: { accounts: ReturnType<typeof useAsync<Account[]
     </section>
   );
 }
+
+const bandOf = (a: Account) => a.band ?? (a.health !== null && typeof a.health === 'object' ? a.health.band ?? null : null);
+const scoreOf = (a: Account): number => (typeof a.health === 'number' ? a.health : a.health?.score ?? 0);
 
 export const TL_ICON: Record<string, string> = { note: '✎', meeting: '👥', call: '☎', email: '✉', ticket: '🎫', handoff: '⇄' };
