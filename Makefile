@@ -19,7 +19,7 @@ TOBJS   := $(SRCS:%.c=build/test/obj/%.o) build/test/obj/migrations.o
 TLIB    := $(filter-out build/test/obj/src/main.o,$(TOBJS))
 UNITS   := $(patsubst tests/unit/%.c,build/test/unit/%,$(wildcard tests/unit/*.c))
 BENCHES := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/*.c))
-WEBSRCS := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/package.json \
+WEBSRCS := $(shell find web/src web/public web/scripts -type f 2>/dev/null) web/index.html web/package.json \
            web/package-lock.json web/vite.config.ts web/tsconfig.json
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
@@ -42,7 +42,7 @@ web/node_modules/.package-lock.json: web/package-lock.json
 	@scripts/deps.sh build
 web/dist/index.html: web/node_modules/.package-lock.json $(WEBSRCS)
 	@echo "  WEB     web/dist"
-	@cd web && npm run --silent build -- --logLevel warn
+	@cd web && npm run --silent build
 
 build/kizuna: $(OBJS)
 	@echo "  LD      $@"

@@ -7,6 +7,9 @@
  * routes (/accounts/12, /settings) survive a reload; a missing file with an extension
  * (a stale /assets/x.js) is a plain 404 instead, so a browser never runs HTML as a script.
  *
+ * A file with a gzip copy beside it (x.js.gz, made by the web build) is sent compressed to a
+ * client that accepts gzip, with Vary: Accept-Encoding.
+ *
  * The path is checked segment by segment (no "." or "..", no backslash, no control byte,
  * no "%" left after percent-decoding, which is how a "%00" arrives), then resolved with
  * realpath() and required to stay under the resolved root: neither "..", "%2e%2e" nor a
@@ -208,8 +211,36 @@ static int open_inside(const char *rel, uint64_t *size)
     return fd;
 }
 
-/* Sends the open file fd (ownership passes to the response) with its headers. */
-static int reply_file(struct req *r, int fd, uint64_t size, const char *ctype, bool immutable)
+/* True when the request's Accept-Encoding allows gzip (a "gzip" or "*" token without q=0). */
+static bool accepts_gzip(struct req *r)
+{
+    const char *ae = req_header(r, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    while (ae && *ae) {
+        ae += strspn(ae, " \t,");
+        size_t n = strcspn(ae, ",;");
+        size_t tn = n;
+        while (tn > 0 && (ae[tn - 1] == ' ' || ae[tn - 1] == '\t'))
+            tn--;
+        bool name = (tn == 4 && strncasecmp(ae, "gzip", 4) == 0) || (tn == 1 && ae[0] == '*');
+        const char *end = ae + strcspn(ae, ",");
+        bool zero = false;
+        for (const char *q = ae + n; q < end; q++) /* parameters: look for q=0[.000] */
+            if ((q[0] == 'q' || q[0] == 'Q') && q[1] == '=') {
+                char *stop;
+                zero = strtod(q + 2, &stop) <= 0.0 && stop != q + 2;
+                break;
+            }
+        if (name)
+            return !zero;
+        ae = end;
+    }
+    return false;
+}
+
+/* Sends the open file fd (ownership passes to the response) with its headers; gzipped says
+ * the bytes are a gzip copy of a file of type ctype. */
+static int reply_file(struct req *r, int fd, uint64_t size, const char *ctype, bool immutable,
+                      bool gzipped, bool vary)
 {
     struct MHD_Response *resp = MHD_create_response_from_fd64(size, fd);
     if (!resp) {
@@ -224,6 +255,10 @@ static int reply_file(struct req *r, int fd, uint64_t size, const char *ctype, b
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "Cache-Control",
                             immutable ? "public, max-age=31536000, immutable" : "no-cache");
+    if (gzipped)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    if (vary)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
     if (strncmp(ctype, "text/html", 9) == 0) {
         MHD_add_response_header(resp, "Content-Security-Policy",
                                 "default-src 'self'; script-src 'self'; style-src 'self' "
@@ -249,8 +284,21 @@ int static_serve(struct req *r, const char *path)
     const char *rel = path + strspn(path, "/");
     uint64_t size = 0;
     int fd = rel[0] ? open_inside(rel, &size) : -1;
-    if (fd >= 0)
-        return reply_file(r, fd, size, content_type(rel), strncmp(rel, "assets/", 7) == 0);
+    if (fd >= 0) {
+        bool immutable = strncmp(rel, "assets/", 7) == 0;
+        char gz[PATH_MAX];
+        uint64_t gzsize = 0;
+        int gzfd = -1;
+        bool has_gz = snprintf(gz, sizeof(gz), "%s.gz", rel) < (int)sizeof(gz) &&
+                      (gzfd = open_inside(gz, &gzsize)) >= 0;
+        if (has_gz && accepts_gzip(r)) {
+            close(fd);
+            return reply_file(r, gzfd, gzsize, content_type(rel), immutable, true, true);
+        }
+        if (gzfd >= 0)
+            close(gzfd);
+        return reply_file(r, fd, size, content_type(rel), immutable, false, has_gz);
+    }
 
     /* A missing file with an extension is a 404; any other path is a page of the app. */
     if (extension(rel) && strcmp(rel, "index.html") != 0)
@@ -259,5 +307,5 @@ int static_serve(struct req *r, const char *path)
     if (fd < 0)
         return reply_text(r, 503, "The Kizuna web app's index.html is missing: rebuild it "
                                   "with `make web`.\n");
-    return reply_file(r, fd, size, "text/html; charset=utf-8", false);
+    return reply_file(r, fd, size, "text/html; charset=utf-8", false, false, false);
 }

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { after, test } from 'node:test';
 import { assertProblem, rawHttp, Server, sockWrite, tmpDb } from './lib.mjs';
 
@@ -15,6 +16,9 @@ fs.mkdirSync(path.join(web, 'assets'), { recursive: true });
 fs.writeFileSync(path.join(web, 'index.html'), '<!doctype html><title>Kizuna</title><div id="app"></div>');
 fs.writeFileSync(path.join(web, 'assets', 'index-AbC123.js'), 'console.log("kizuna")\n');
 fs.writeFileSync(path.join(web, 'assets', 'index-AbC123.css'), 'body{color:#000}\n');
+const BIG = `export const words = ${JSON.stringify(Array.from({ length: 400 }, (_, i) => `word${i}`))};\n`;
+fs.writeFileSync(path.join(web, 'assets', 'big-Zz9.js'), BIG);
+fs.writeFileSync(path.join(web, 'assets', 'big-Zz9.js.gz'), zlib.gzipSync(BIG));
 fs.writeFileSync(path.join(web, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
 fs.writeFileSync(path.join(dir, 'secret.txt'), SECRET);
 fs.mkdirSync(path.join(dir, 'outside'));
@@ -29,9 +33,10 @@ const unbuilt = await Server.start({ args: ['--web', empty], admin: false });
 after(async () => { await srv.cleanup(); await unbuilt.cleanup(); fs.rmSync(dir, { recursive: true, force: true }); });
 
 /** A raw GET/HEAD with the path sent exactly as given (fetch would normalise it). */
-function raw(p, method = 'GET') {
-  return rawHttp(srv.port, (sock) => sockWrite(sock, `${method} ${p} HTTP/1.1\r\nHost: 127.0.0.1:${srv.port}\r\nConnection: close\r\n\r\n`));
+function raw(p, method = 'GET', extra = '') {
+  return rawHttp(srv.port, (sock) => sockWrite(sock, `${method} ${p} HTTP/1.1\r\nHost: 127.0.0.1:${srv.port}\r\n${extra}Connection: close\r\n\r\n`));
 }
+const rawBody = (r) => r.raw.subarray(r.raw.indexOf('\r\n\r\n') + 4);
 
 test('/ is index.html, revalidated every time, with a CSP', async () => {
   const r = await srv.fetchRaw('GET', '/');
@@ -83,6 +88,30 @@ test('HEAD gives the headers and no body', async () => {
   const i = await raw('/accounts/3', 'HEAD');
   assert.equal(i.status, 200);
   assert.match(i.headers['content-type'], /^text\/html/);
+});
+
+test('a gzip copy is sent to clients that accept gzip, the file itself to the others', async () => {
+  const gz = await raw('/assets/big-Zz9.js', 'GET', 'Accept-Encoding: deflate, gzip;q=0.8, br\r\n');
+  assert.equal(gz.status, 200);
+  assert.equal(gz.headers['content-encoding'], 'gzip');
+  assert.equal(gz.headers.vary, 'Accept-Encoding');
+  assert.match(gz.headers['content-type'], /^text\/javascript/);
+  assert.match(gz.headers['cache-control'], /immutable/);
+  assert.equal(zlib.gunzipSync(rawBody(gz)).toString(), BIG);
+  assert.ok(Number(gz.headers['content-length']) < BIG.length / 2);
+  for (const ae of [null, 'gzip;q=0', 'identity', 'br, deflate', 'gzip; q=0.000']) {
+    const r = await raw('/assets/big-Zz9.js', 'GET', ae === null ? '' : `Accept-Encoding: ${ae}\r\n`);
+    assert.equal(r.headers['content-encoding'], undefined, String(ae));
+    assert.equal(r.headers.vary, 'Accept-Encoding', String(ae));
+    assert.equal(rawBody(r).toString(), BIG, String(ae));
+  }
+  const star = await raw('/assets/big-Zz9.js', 'GET', 'Accept-Encoding: br, *;q=0.5\r\n');
+  assert.equal(star.headers['content-encoding'], 'gzip');
+  const head = await raw('/assets/big-Zz9.js', 'HEAD', 'Accept-Encoding: gzip\r\n');
+  assert.equal(head.headers['content-length'], String(fs.statSync(path.join(web, 'assets', 'big-Zz9.js.gz')).size));
+  // fetch decompresses transparently.
+  const f = await srv.fetchRaw('GET', '/assets/big-Zz9.js');
+  assert.equal(f.text, BIG);
 });
 
 test('unknown /api/ and /v1/ paths stay JSON 404s', async () => {
