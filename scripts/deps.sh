@@ -4,6 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-build}
+# One at a time: `make -j` may start this twice (deps and the web build); the second run
+# waits, then finds everything installed.
+mkdir -p build
+exec 9>build/.deps.lock
+command -v flock >/dev/null 2>&1 && flock 9
 pkgs=(pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libcsv-dev zlib1g-dev)
 [ "$what" = test ] && pkgs+=(libcriterion-dev sqlite3 chromium fonts-ipafont-gothic)
 # The web app is built with Node.js (Debian's is enough when none is installed).
