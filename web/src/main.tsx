@@ -2,7 +2,7 @@
 // /settings). The session is asked of the server at start; a 401 from any call sends the
 // user to /login?next=<where they were>, and after logging in they go back there.
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import './style.css';
 import { api, setUnauthorizedHandler } from './api';
 import type { List, User } from './api';
@@ -57,6 +57,13 @@ function App() {
       navigate(`/login${here !== '/' ? `?next=${encodeURIComponent(here)}` : ''}`, true);
     }
   }, [session, loc.path]);
+
+  // A new page moves keyboard focus to its content (the link that was activated may be gone).
+  const firstPath = useRef(true);
+  useEffect(() => {
+    if (firstPath.current) { firstPath.current = false; return; }
+    if (session.status === 'in') document.getElementById('main')?.focus({ preventScroll: true });
+  }, [loc.path]);
 
   if (session.status === 'checking') return <main class="center"><Loading /></main>;
 
