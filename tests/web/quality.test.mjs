@@ -75,6 +75,13 @@ test('keyboard: skip link, visible focus, tabs and buttons work without a mouse'
   await page.keyboard.press('Enter');
   await page.waitForURL((u) => u.pathname === '/');
   await page.getByTestId('task-row').first().waitFor();
+  // After an in-app navigation the focus is on the new page's content.
+  await page.getByRole('link', { name: 'Accounts' }).click();
+  await page.getByTestId('account-row').first().waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+  // A fresh load starts at the top: the first Tab reaches the skip link.
+  await page.goto('/');
+  await page.getByTestId('task-row').first().waitFor();
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.className), 'skip');
   const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
