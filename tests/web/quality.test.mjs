@@ -111,8 +111,10 @@ test('initial JavaScript is within 200 KB gzipped, and ECharts is a separate chu
   }
   console.log(`# initial JS: ${initial.join(', ')} = ${(gz / 1024).toFixed(1)} KB gzipped`);
   assert.ok(gz <= 200 * 1024, `initial JS is ${gz} bytes gzipped`);
-  const chunks = fs.readdirSync(path.join(WEB_DIST, 'assets')).filter((f) => /^echarts-.*\.js$/.test(f));
+  const assets = fs.readdirSync(path.join(WEB_DIST, 'assets'));
+  const chunks = assets.filter((f) => /^echarts-.*\.js$/.test(f));
   assert.equal(chunks.length, 1, 'ECharts has its own lazily loaded chunk');
+  for (const f of assets.filter((x) => /\.(js|css)$/.test(x))) assert.ok(assets.includes(`${f}.gz`), `no gzip copy of ${f}`);
 });
 
 test('no user text is ever rendered as HTML (no dangerouslySetInnerHTML / innerHTML in the app)', () => {
