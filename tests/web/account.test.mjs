@@ -130,6 +130,19 @@ test('an account name that looks like HTML is shown as text', async () => {
   env.assertNoConsoleErrors(page);
 });
 
+test('a viewer reads the account but gets no forms to change it', async () => {
+  const viewer = await env.page();
+  await env.login(viewer, 'tanaka@example.com');
+  await viewer.goto(`/accounts/${acct.id}?tab=timeline`);
+  await viewer.getByTestId('timeline').waitFor();
+  assert.equal(await viewer.getByTestId('timeline-form').count(), 0);
+  await viewer.getByRole('tab', { name: 'Tasks' }).click();
+  await viewer.getByRole('heading', { name: 'Tasks', level: 2 }).waitFor();
+  assert.equal(await viewer.getByRole('heading', { name: 'Add a task' }).count(), 0);
+  env.assertNoConsoleErrors(viewer);
+  await viewer.context().close();
+});
+
 test('server stops cleanly', async () => {
   await page.context().close();
   await env.stop();

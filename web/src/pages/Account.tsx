@@ -165,6 +165,7 @@ function localDateTimeNow(): string {
 }
 
 function Timeline({ account, contacts }: { account: Account; contacts: Contact[] }) {
+  const me = useMe();
   const userName = useUserName();
   const [entries, setEntries] = useState<TimelineEntry[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
@@ -214,7 +215,7 @@ function Timeline({ account, contacts }: { account: Account; contacts: Contact[]
             </>
           )}
       </section>
-      <AddEntry account={account} contacts={contacts} onAdded={(e) => setEntries((old) => [e, ...(old ?? [])].sort((x, y) => y.occurred_at.localeCompare(x.occurred_at)))} />
+      {me.role !== 'viewer' && <AddEntry account={account} contacts={contacts} onAdded={(e) => setEntries((old) => [e, ...(old ?? [])].sort((x, y) => y.occurred_at.localeCompare(x.occurred_at)))} />}
     </div>
   );
 }
