@@ -1,5 +1,6 @@
 # Kizuna build. `make` builds build/kizuna; `make run` and `make test` are the quick start.
 # The test build (build/test/) runs under AddressSanitizer and UndefinedBehaviorSanitizer.
+# `make web` builds the web app (web/ -> web/dist, served by `kizuna serve`).
 
 CC      ?= cc
 PKGS    := libmicrohttpd jansson sqlite3 libsodium zlib
@@ -18,6 +19,8 @@ TOBJS   := $(SRCS:%.c=build/test/obj/%.o) build/test/obj/migrations.o
 TLIB    := $(filter-out build/test/obj/src/main.o,$(TOBJS))
 UNITS   := $(patsubst tests/unit/%.c,build/test/unit/%,$(wildcard tests/unit/*.c))
 BENCHES := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/*.c))
+WEBSRCS := $(shell find web/src web/public web/scripts -type f 2>/dev/null) web/index.html web/package.json \
+           web/package-lock.json web/vite.config.ts web/tsconfig.json
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 PORT    ?= 8080
@@ -25,13 +28,21 @@ DB      ?= kizuna.db
 ADMIN_EMAIL    ?= admin@example.com
 ADMIN_PASSWORD ?= kizuna-admin
 
-.PHONY: all deps test-deps run test bench fuzz clean
+.PHONY: all deps test-deps web run test bench fuzz clean
 all: deps build/kizuna
 
 deps:
 	@scripts/deps.sh build
 test-deps:
 	@scripts/deps.sh test
+
+# The web app: type-checked, then bundled by Vite; its packages come from npm ci (deps.sh).
+web: web/dist/index.html
+web/node_modules/.package-lock.json: web/package-lock.json
+	@scripts/deps.sh build
+web/dist/index.html: web/node_modules/.package-lock.json $(WEBSRCS)
+	@echo "  WEB     web/dist"
+	@cd web && npm run --silent build
 
 build/kizuna: $(OBJS)
 	@echo "  LD      $@"
@@ -70,7 +81,7 @@ build/bench/%: bench/%.c bench/bench.h $(filter-out build/obj/src/main.o,$(OBJS)
 	@$(CC) $(CFLAGS) -o $@ $(filter-out %.h,$^) $(LDLIBS)
 
 # The demo database is made once; delete $(DB) to start again.
-run: all
+run: all web
 	@export KIZUNA_ADMIN_EMAIL='$(ADMIN_EMAIL)' KIZUNA_ADMIN_PASSWORD='$(ADMIN_PASSWORD)'; \
 	test -f $(DB) || build/kizuna demo --db $(DB) || exit 1; \
 	echo; \
@@ -78,9 +89,9 @@ run: all
 	echo "  log in as $(ADMIN_EMAIL) / $(ADMIN_PASSWORD)  (demo CSMs and viewer: password kizuna-demo)"; \
 	echo "  API: POST /api/v1/session, then see docs/openapi.yaml. Stop with Ctrl-C."; \
 	echo; \
-	exec build/kizuna serve --db $(DB) --listen 127.0.0.1:$(PORT)
+	exec build/kizuna serve --db $(DB) --listen 127.0.0.1:$(PORT) --web web/dist
 
-test: test-deps build/kizuna build/test/kizuna $(UNITS)
+test: test-deps build/kizuna build/test/kizuna $(UNITS) web/dist/index.html
 	@scripts/run-tests.sh $(UNITS)
 
 bench: all $(BENCHES)

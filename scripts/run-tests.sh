@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: the Criterion unit test binaries given as arguments, then the API tests
-# (node --test tests/api/) against the sanitized server build/test/kizuna. Prints a final
-# "N passed, N failed" line and exits non-zero if anything failed.
+# (node --test tests/api/) against the sanitized server build/test/kizuna, then the browser
+# tests (tests/web/: playwright-core driving Debian's chromium against that server serving
+# web/dist; one file at a time, a browser is heavy). Prints a final "N passed, N failed"
+# line and exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 passed=0 failed=0
@@ -22,19 +24,26 @@ for t in "$@"; do
   if [ $rc -ne 0 ] && [ "$((f))" -eq 0 ]; then failed=$((failed + 1)); echo "!! $t exited $rc"; fi
 done
 
-if compgen -G "tests/api/*.test.mjs" >/dev/null; then
-  echo "== api: node --test tests/api/"
-  tap=$(mktemp)
-  KIZUNA_BIN=${KIZUNA_BIN:-build/test/kizuna} node --test \
+# node --test over a directory; adds its pass/fail counts. Usage: node_suite NAME DIR [node flags]
+node_suite() {
+  local name=$1 dir=$2; shift 2
+  compgen -G "$dir/*.test.mjs" >/dev/null || return 0
+  echo "== $name: node --test $dir/"
+  local tap; tap=$(mktemp)
+  KIZUNA_BIN=${KIZUNA_BIN:-build/test/kizuna} node --test "$@" \
     --test-reporter=spec --test-reporter-destination=stdout \
-    --test-reporter=tap --test-reporter-destination="$tap" tests/api/
-  rc=$?
+    --test-reporter=tap --test-reporter-destination="$tap" "$dir/"
+  local rc=$?
+  local p f
   p=$(grep -E '^# pass ' "$tap" | awk '{print $3}'); p=${p:-0}
   f=$(grep -E '^# fail ' "$tap" | awk '{print $3}'); f=${f:-0}
   rm -f "$tap"
   passed=$((passed + p)); failed=$((failed + f))
-  if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); echo "!! node --test exited $rc"; fi
-fi
+  if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); echo "!! node --test $dir exited $rc"; fi
+}
+
+node_suite api tests/api
+node_suite web tests/web --test-concurrency=1
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -38,7 +38,7 @@ int role_parse(const char *s, enum role *out);
 struct config {
     const char *db_path; /* --db, KIZUNA_DB, default "kizuna.db" */
     const char *listen;  /* --listen, KIZUNA_LISTEN, default "127.0.0.1:8080" */
-    const char *web_dir; /* --web, KIZUNA_WEB, default "web/dist" (served when present) */
+    const char *web_dir; /* --web, KIZUNA_WEB; NULL = web/dist in the cwd or by the binary */
     int threads;         /* --threads, default: number of CPUs */
 };
 

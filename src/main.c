@@ -37,6 +37,8 @@ static const char usage[] =
     "  --listen ADDR:PORT         serve: address to listen on (env KIZUNA_LISTEN;\n"
     "                             default 127.0.0.1:8080)\n"
     "  --threads N                serve: HTTP worker threads (default: number of CPUs)\n"
+    "  --web DIR                  serve: the built web app (env KIZUNA_WEB; default web/dist\n"
+    "                             in the working directory or next to the binary)\n"
     "  --seed N                   demo: random seed (default 1); same seed, same data\n"
     "  --today YYYY-MM-DD         demo: the date the data ends at (default today)\n"
     "\n"
@@ -56,6 +58,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 {
     o->cfg.db_path = getenv("KIZUNA_DB") ? getenv("KIZUNA_DB") : "kizuna.db";
     o->cfg.listen = getenv("KIZUNA_LISTEN") ? getenv("KIZUNA_LISTEN") : "127.0.0.1:8080";
+    o->cfg.web_dir = getenv("KIZUNA_WEB") && *getenv("KIZUNA_WEB") ? getenv("KIZUNA_WEB") : NULL;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     o->cfg.threads = ncpu > 0 ? (int)ncpu : 2;
     o->seed = 1;
@@ -65,7 +68,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         long n;
         int64_t seed;
-        if ((!strcmp(a, "--db") || !strcmp(a, "--listen") || !strcmp(a, "--threads") ||
+        if ((!strcmp(a, "--db") || !strcmp(a, "--listen") || !strcmp(a, "--threads") || !strcmp(a, "--web") ||
              !strcmp(a, "--seed") || !strcmp(a, "--today")) && !v) {
             fprintf(stderr, "kizuna: %s needs a value\n", a);
             return -1;
@@ -74,6 +77,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             o->cfg.db_path = v, i++;
         } else if (!strcmp(a, "--listen")) {
             o->cfg.listen = v, i++;
+        } else if (!strcmp(a, "--web")) {
+            o->cfg.web_dir = v, i++;
         } else if (!strcmp(a, "--threads")) {
             if (parse_int_range(v, 1, 256, &n))
                 return fprintf(stderr, "kizuna: --threads must be 1..256\n"), -1;

@@ -25,6 +25,7 @@
 #include "http/auth.h"
 #include "http/http.h"
 #include "http/metrics.h"
+#include "http/static.h"
 #include "store/store.h"
 
 static atomic_int inflight;
@@ -170,6 +171,10 @@ static bool precheck(struct req *r, const char *path)
     char allow[64];
     r->route_index = route_find(r, r->method, path, allow, sizeof(allow));
     if (r->route_index == routes_count) {
+        if (!allow[0] && static_wants(r->method, path)) {
+            static_serve(r, path); /* the web app: its files, or index.html for its routes */
+            return true;
+        }
         if (allow[0]) {
             reply_problem(r, 405, "%s is not allowed here; allowed: %s", r->method, allow);
             reply_add_header(r, "Allow", allow);
@@ -401,6 +406,7 @@ int http_serve(const struct config *cfg)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    static_init(cfg->web_dir);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (ss.ss_family == AF_INET6)
@@ -418,6 +424,7 @@ int http_serve(const struct config *cfg)
         MHD_OPTION_END);
     if (!d) {
         log_error("cannot listen on %s: %s", cfg->listen, strerror(errno));
+        static_shutdown();
         return 1;
     }
     log_info("listening on http://%s (%d threads, database %s)", cfg->listen, cfg->threads,
@@ -433,6 +440,7 @@ int http_serve(const struct config *cfg)
     for (int i = 0; i < 1000 && atomic_load(&inflight) > 0; i++)
         usleep(10 * 1000);
     MHD_stop_daemon(d);
+    static_shutdown();
     log_info("stopped");
     return 0;
 }
