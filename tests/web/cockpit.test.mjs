@@ -58,7 +58,7 @@ test('renewals in the next 90 days on my accounts', async () => {
   const limit = new Date(Date.parse(`${DEMO_TODAY}T00:00:00Z`) + 91 * 86400000).toISOString().slice(0, 10);
   const want = (await api(`/api/v1/accounts?owner=me&renewal_before=${limit}&sort=renewal_date&limit=100`)).data
     .filter((a) => a.renewal_date >= DEMO_TODAY && a.subscription_status !== 'churned');
-  const section = page.locator('section', { has: page.getByRole('heading', { name: 'Renewals in the next 90 days' }) });
+  const section = page.getByRole('region', { name: 'Renewals in the next 90 days' });
   if (want.length === 0) {
     await section.getByText('No renewals').waitFor();
   } else {
