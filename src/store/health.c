@@ -6,21 +6,31 @@
 #include "store/health.h"
 #include "journey/goals.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The facts entry of account id in f[0..n) (sorted by id), or NULL. */
-static struct health_facts *find(struct health_facts *f, size_t n, int64_t id)
+/* The element of v[0..n) (each `size` bytes, sorted by an int64_t account id as their first
+ * member) whose id is id, or NULL. */
+static void *find_id(void *v, size_t n, size_t size, int64_t id)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (f[mid].account_id < id)
+        if (*(const int64_t *)((char *)v + mid * size) < id)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < n && f[lo].account_id == id ? &f[lo] : NULL;
+    void *e = (char *)v + lo * size;
+    return lo < n && *(const int64_t *)e == id ? e : NULL;
+}
+
+_Static_assert(offsetof(struct health_facts, account_id) == 0, "find_id needs the id first");
+
+static struct health_facts *find(struct health_facts *f, size_t n, int64_t id)
+{
+    return find_id(f, n, sizeof(*f), id);
 }
 
 static const struct health_phase *phase_of(const struct health_context *ctx, const char *key)
@@ -158,17 +168,11 @@ struct window {
     int touches90;
 };
 
+_Static_assert(offsetof(struct window, account_id) == 0, "find_id needs the id first");
+
 static struct window *win_find(struct window *w, size_t n, int64_t id)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (w[mid].account_id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && w[lo].account_id == id ? &w[lo] : NULL;
+    return find_id(w, n, sizeof(*w), id);
 }
 
 /* Binds ?1, ?2 = lo, hi (and ?3 = since, when given), steps every row into fn. */
