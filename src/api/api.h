@@ -104,4 +104,14 @@ int api_events_list(struct req *r);
 int api_settings_key_events_get(struct req *r);
 int api_settings_key_events_put(struct req *r);
 
+/* Revenue and customer success KPIs (api/metrics.c, api/metrics_cs.c). */
+int api_metrics_mrr(struct req *r);
+int api_metrics_movements(struct req *r);
+int api_metrics_retention(struct req *r);
+int api_metrics_churn(struct req *r);
+int api_metrics_ltv(struct req *r);
+int api_metrics_cohorts(struct req *r);
+int api_settings_currency_get(struct req *r);
+int api_settings_currency_put(struct req *r);
+
 #endif

@@ -77,6 +77,16 @@ const struct route routes[] = {
     R("PUT",    "/api/v1/settings/key-events",               api_settings_key_events_put, ROLE_ADMIN, 0),
     R("GET",    "/api/v1/settings/ingest",                   api_settings_ingest_get, ROLE_VIEWER, 0),
     R("PUT",    "/api/v1/settings/ingest",                   api_settings_ingest_put, ROLE_ADMIN, 0),
+
+    /* Revenue and customer success KPIs. */
+    R("GET",    "/api/v1/metrics/mrr",                       api_metrics_mrr,        ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/metrics/movements",                 api_metrics_movements,  ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/metrics/retention",                 api_metrics_retention,  ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/metrics/churn",                     api_metrics_churn,      ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/metrics/ltv",                       api_metrics_ltv,        ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/metrics/cohorts",                   api_metrics_cohorts,    ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/settings/currency",                 api_settings_currency_get, ROLE_VIEWER, 0),
+    R("PUT",    "/api/v1/settings/currency",                 api_settings_currency_put, ROLE_ADMIN, 0),
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

@@ -69,6 +69,13 @@ int64_t div_round(int64_t num, int64_t den);
 
 enum sub_status { SUB_TRIAL, SUB_ACTIVE, SUB_CHURNED };
 
+/* Bounds that keep every sum in 64 bits (up to 9 million accounts): a row's MRR is read as at
+ * most MRR_INPUT_CAP minor units, and an account's converted MRR counts as at most MRR_CAP
+ * (a trillion minor units a month: far beyond any real subscription, so only bad input is
+ * clamped). */
+#define MRR_INPUT_CAP 1000000000000000LL
+#define MRR_CAP 1000000000000LL
+
 /* One subscription_history row as the store reads it. */
 struct sub_event {
     int64_t account_id;

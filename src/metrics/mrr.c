@@ -319,8 +319,9 @@ void mrr_engine_add(struct mrr_engine *e, const struct sub_event *ev)
     if (ev->month > e->to)
         return;
     int64_t value = 0;
-    if (ev->status == SUB_ACTIVE && ev->mrr > 0 &&
-        fx_convert(e->fx, ev->currency, ev->mrr, &value)) {
+    int64_t amount = ev->mrr < MRR_INPUT_CAP ? ev->mrr : MRR_INPUT_CAP;
+    if (ev->status == SUB_ACTIVE && amount > 0 &&
+        fx_convert(e->fx, ev->currency, amount, &value)) {
         /* No rate for this currency: the whole account is left out (its other rows would
          * tell a wrong story on their own). */
         note_missing(e, ev->currency);
@@ -330,6 +331,8 @@ void mrr_engine_add(struct mrr_engine *e, const struct sub_event *ev)
         e->cur_account = -1;
         return;
     }
+    if (value > MRR_CAP)
+        value = MRR_CAP;
     if (e->nseg && e->seg_month[e->nseg - 1] == ev->month) {
         e->seg_mrr[e->nseg - 1] = value; /* the month's last row wins */
         return;

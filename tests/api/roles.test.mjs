@@ -306,6 +306,16 @@ const GLOBAL_ROUTES = [
     setup: async () => ({ method: 'PUT', path: '/api/v1/settings/ingest', body: { retention_days: 400 } }),
   },
   {
+    route: 'PUT /api/v1/settings/currency', allowed: ['admin'], expect: 200,
+    setup: async () => {
+      const gross_margin = Math.round(Math.random() * 1000) / 1000;
+      return {
+        method: 'PUT', path: '/api/v1/settings/currency', body: { reporting_currency: 'JPY', rates: { USD: 150, EUR: 160 }, gross_margin },
+        check: async (ok) => assert.equal((await admin().get('/api/v1/settings/currency')).json.gross_margin === gross_margin, ok),
+      };
+    },
+  },
+  {
     route: 'POST /api/v1/import/accounts', allowed: ['admin'], expect: 200,
     setup: async () => {
       const ext = `IMP-${Math.random().toString(36).slice(2)}`;
@@ -378,6 +388,8 @@ describe('reads', () => {
     ['/api/v1/session', ['viewer', 'csm', 'admin']],
     ['/api/v1/settings/tiers', ['viewer', 'csm', 'admin']],
     ['/api/v1/users', ['admin']],
+    ...['mrr', 'movements', 'retention', 'churn', 'ltv', 'cohorts'].map((m) => [`/api/v1/metrics/${m}`, ['viewer', 'csm', 'admin']]),
+    ['/api/v1/settings/currency', ['viewer', 'csm', 'admin']],
   ];
   for (const [p, allowed] of READS) {
     for (const [role, who] of ROLES) {
