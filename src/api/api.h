@@ -111,6 +111,11 @@ int api_metrics_retention(struct req *r);
 int api_metrics_churn(struct req *r);
 int api_metrics_ltv(struct req *r);
 int api_metrics_cohorts(struct req *r);
+int api_metrics_renewals(struct req *r);
+int api_metrics_journey(struct req *r);
+int api_metrics_health(struct req *r);
+int api_metrics_surveys(struct req *r);
+int api_metrics_activity(struct req *r);
 int api_settings_currency_get(struct req *r);
 int api_settings_currency_put(struct req *r);
 

@@ -85,6 +85,11 @@ const struct route routes[] = {
     R("GET",    "/api/v1/metrics/churn",                     api_metrics_churn,      ROLE_VIEWER, 0),
     R("GET",    "/api/v1/metrics/ltv",                       api_metrics_ltv,        ROLE_VIEWER, 0),
     R("GET",    "/api/v1/metrics/cohorts",                   api_metrics_cohorts,    ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/metrics/renewals",                  api_metrics_renewals,   ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/metrics/journey",                   api_metrics_journey,    ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/metrics/health",                    api_metrics_health,     ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/metrics/surveys",                   api_metrics_surveys,    ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/metrics/activity",                  api_metrics_activity,   ROLE_VIEWER, 0),
     R("GET",    "/api/v1/settings/currency",                 api_settings_currency_get, ROLE_VIEWER, 0),
     R("PUT",    "/api/v1/settings/currency",                 api_settings_currency_put, ROLE_ADMIN, 0),
 };

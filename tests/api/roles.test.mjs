@@ -388,7 +388,7 @@ describe('reads', () => {
     ['/api/v1/session', ['viewer', 'csm', 'admin']],
     ['/api/v1/settings/tiers', ['viewer', 'csm', 'admin']],
     ['/api/v1/users', ['admin']],
-    ...['mrr', 'movements', 'retention', 'churn', 'ltv', 'cohorts'].map((m) => [`/api/v1/metrics/${m}`, ['viewer', 'csm', 'admin']]),
+    ...['mrr', 'movements', 'retention', 'churn', 'ltv', 'cohorts', 'renewals', 'journey', 'health', 'surveys', 'activity'].map((m) => [`/api/v1/metrics/${m}`, ['viewer', 'csm', 'admin']]),
     ['/api/v1/settings/currency', ['viewer', 'csm', 'admin']],
   ];
   for (const [p, allowed] of READS) {
