@@ -383,6 +383,11 @@ struct health_ctx {
     int64_t *count;       /* n x BANDS */
     int64_t *scored;      /* n: snapshots with a score */
     double *score_sum;
+    /* the last snapshot seen of the current (account, month) */
+    int64_t account;
+    int month;            /* -1: none pending */
+    int band;
+    int64_t score;
 };
 
 static int band_index(const char *b)
@@ -398,17 +403,31 @@ static int band_index(const char *b)
     return BAND_NONE;
 }
 
+/* Counts the pending snapshot: the last of its account and month. */
+static void health_flush(struct health_ctx *c)
+{
+    int m = c->month - c->from;
+    if (c->month >= 0 && m >= 0 && m < c->n) {
+        c->count[m * BANDS + c->band]++;
+        if (c->score >= 0) {
+            c->scored[m]++;
+            c->score_sum[m] += (double)c->score;
+        }
+    }
+    c->month = -1;
+}
+
+/* Rows come by account, then day: a later row of the same month replaces the pending one. */
 static int health_row(void *arg, const struct health_row *h)
 {
     struct health_ctx *c = arg;
-    int m = month_of_date(h->day) - c->from;
-    if (m < 0 || m >= c->n)
-        return 0;
-    c->count[m * BANDS + band_index(h->band)]++;
-    if (h->score >= 0) {
-        c->scored[m]++;
-        c->score_sum[m] += (double)h->score;
-    }
+    int m = month_of_date(h->day);
+    if (h->account_id != c->account || m != c->month)
+        health_flush(c);
+    c->account = h->account_id;
+    c->month = m;
+    c->band = band_index(h->band);
+    c->score = h->score;
     return 0;
 }
 
@@ -422,7 +441,7 @@ int api_metrics_health(struct req *r)
     if (metric_query_parse(r, NULL, &q))
         return 0;
     size_t n = (size_t)(q.to - q.from + 1);
-    struct health_ctx c = { .from = q.from, .n = (int)n };
+    struct health_ctx c = { .from = q.from, .n = (int)n, .account = -1, .month = -1 };
     c.count = xcalloc(n * BANDS, sizeof(int64_t));
     c.scored = xcalloc(n, sizeof(int64_t));
     c.score_sum = xcalloc(n, sizeof(double));
@@ -430,6 +449,7 @@ int api_metrics_health(struct req *r)
     window_dates(&q, from, to, lo, hi);
     json_t *current = json_array();
     int rc = store_metrics_health(store_get(), &q.filter, from, to, health_row, &c);
+    health_flush(&c);
     if (!rc)
         rc = store_metrics_account_counts(store_get(), &q.filter, "health_band", count_into,
                                           current);
@@ -604,6 +624,8 @@ struct kai {
 struct activity_acc {
     struct kai *v;
     size_t n, cap;
+    uint32_t *slots;              /* open addressing: index + 1 into v, 0 = empty */
+    size_t nslots;                /* a power of two, at least twice n */
     bool touches;                 /* which query is streaming */
 };
 
@@ -615,6 +637,47 @@ static int type_index(const char *t, const char *const *list)
     return -1;
 }
 
+static size_t kai_hash(int64_t user, int64_t week, size_t mask)
+{
+    uint64_t h = (uint64_t)user * 0x9E3779B97F4A7C15ull ^ (uint64_t)week * 0xC2B2AE3D27D4EB4Full;
+    return (size_t)(h ^ (h >> 29)) & mask;
+}
+
+/* The (user, week) entry, created empty when new. */
+static struct kai *kai_get(struct activity_acc *a, int64_t user, int64_t week)
+{
+    if (2 * (a->n + 1) > a->nslots) {
+        size_t ns = a->nslots ? a->nslots * 2 : 256;
+        uint32_t *slots = xcalloc(ns, sizeof(uint32_t));
+        for (size_t i = 0; i < a->n; i++) {
+            size_t h = kai_hash(a->v[i].user_id, a->v[i].week, ns - 1);
+            while (slots[h])
+                h = (h + 1) & (ns - 1);
+            slots[h] = (uint32_t)i + 1;
+        }
+        free(a->slots);
+        a->slots = slots;
+        a->nslots = ns;
+    }
+    size_t h = kai_hash(user, week, a->nslots - 1);
+    while (a->slots[h]) {
+        struct kai *k = &a->v[a->slots[h] - 1];
+        if (k->user_id == user && k->week == week)
+            return k;
+        h = (h + 1) & (a->nslots - 1);
+    }
+    if (a->n == a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 64;
+        a->v = xrealloc(a->v, a->cap * sizeof(*a->v));
+    }
+    struct kai *k = &a->v[a->n];
+    memset(k, 0, sizeof(*k));
+    k->user_id = user;
+    k->week = week;
+    a->slots[h] = (uint32_t)++a->n;
+    return k;
+}
+
 static int activity_row(void *arg, const struct activity_count *c)
 {
     struct activity_acc *a = arg;
@@ -623,24 +686,7 @@ static int activity_row(void *arg, const struct activity_count *c)
     if (day < 0 || t < 0)
         return 0;
     /* 1970-01-01 was a Thursday: Monday-based weeks start at day - (day + 3) % 7. */
-    int64_t week = day - ((day % 7 + 7 + 3) % 7);
-    /* Rows come ordered by user then day, so a (user, week) is usually the last entry. */
-    struct kai *k = NULL;
-    for (size_t i = a->n; i > 0 && a->v[i - 1].user_id == c->user_id; i--)
-        if (a->v[i - 1].week == week) {
-            k = &a->v[i - 1];
-            break;
-        }
-    if (!k) {
-        if (a->n == a->cap) {
-            a->cap = a->cap ? a->cap * 2 : 64;
-            a->v = xrealloc(a->v, a->cap * sizeof(*a->v));
-        }
-        k = &a->v[a->n++];
-        memset(k, 0, sizeof(*k));
-        k->user_id = c->user_id;
-        k->week = week;
-    }
+    struct kai *k = kai_get(a, c->user_id, day - ((day % 7 + 7 + 3) % 7));
     if (a->touches)
         k->touches[t] += c->count;
     else
@@ -772,19 +818,6 @@ int api_metrics_activity(struct req *r)
     }
     if (a.n)
         qsort(a.v, a.n, sizeof(*a.v), kai_cmp);
-    /* merge the task and touch entries of the same (user, week) */
-    size_t w = 0;
-    for (size_t i = 0; i < a.n; i++) {
-        if (w && a.v[w - 1].user_id == a.v[i].user_id && a.v[w - 1].week == a.v[i].week) {
-            for (int k = 0; k < NTASK; k++)
-                a.v[w - 1].tasks[k] += a.v[i].tasks[k];
-            for (int k = 0; k < NTOUCH; k++)
-                a.v[w - 1].touches[k] += a.v[i].touches[k];
-        } else {
-            a.v[w++] = a.v[i];
-        }
-    }
-    a.n = w;
     json_t *rows = json_array();
     for (size_t i = 0; i < a.n; i++) {
         const struct kai *k = &a.v[i];
@@ -831,6 +864,7 @@ int api_metrics_activity(struct req *r)
     metrics_reply(r, &q, "activity", fx.reporting, x, rows, cols);
 out:
     free(a.v);
+    free(a.slots);
     for (size_t i = 0; i < u.n; i++)
         free(u.v[i].name);
     free(u.v);

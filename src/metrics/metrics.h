@@ -101,6 +101,9 @@ struct mrr_month {
 
 #define MRR_MISSING_MAX 16
 
+enum { DIFF_MRR, DIFF_CUSTOMERS, DIFF_T12_START, DIFF_T12_NET, DIFF_T12_GROSS, DIFF_T12_LOGOS,
+       DIFF_T12_KEPT, DIFF_FIELDS };
+
 struct mrr_engine {
     const struct fx *fx;
     int from, to, n;          /* window [from, to], n months */
@@ -120,7 +123,9 @@ struct mrr_engine {
     int *seg_month;
     int64_t *seg_mrr;
     size_t nseg, capseg;
-    int64_t *vals;            /* scratch: month-end MRR for months [from - 12, to] */
+    /* difference arrays (n + 1 each) of the sums over months, and of each cohort row */
+    int64_t *diff;
+    int64_t *cohort_dlogos, *cohort_dmrr;
 };
 
 /* Prepares e for the window [from, to] (1 <= to - from + 1 <= MONTHS_MAX) converting with fx
@@ -130,7 +135,8 @@ void mrr_engine_cleanup(struct mrr_engine *e);
 /* Feeds one row. Rows must come ordered by account, then effective date, then the order they
  * were recorded; rows after the window's end are ignored. */
 void mrr_engine_add(struct mrr_engine *e, const struct sub_event *ev);
-/* Completes the last account. Call once after the last row. */
+/* Completes the last account and the totals. Call once after the last row, before reading
+ * months, base or the cohorts. */
 void mrr_engine_finish(struct mrr_engine *e);
 
 /* ------------------------------------------------------------ derived KPIs */

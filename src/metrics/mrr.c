@@ -216,7 +216,9 @@ void mrr_engine_init(struct mrr_engine *e, const struct fx *fx, int from, int to
     e->months = xcalloc(n, sizeof(*e->months));
     e->cohort_logos = xcalloc(n * n, sizeof(int64_t));
     e->cohort_mrr = xcalloc(n * n, sizeof(int64_t));
-    e->vals = xcalloc(n + 12, sizeof(int64_t));
+    e->diff = xcalloc(DIFF_FIELDS * (n + 1), sizeof(int64_t));
+    e->cohort_dlogos = xcalloc(n * (n + 1), sizeof(int64_t));
+    e->cohort_dmrr = xcalloc(n * (n + 1), sizeof(int64_t));
     e->cur_account = -1;
     e->skip_account = -1;
 }
@@ -226,7 +228,9 @@ void mrr_engine_cleanup(struct mrr_engine *e)
     free(e->months);
     free(e->cohort_logos);
     free(e->cohort_mrr);
-    free(e->vals);
+    free(e->diff);
+    free(e->cohort_dlogos);
+    free(e->cohort_dmrr);
     free(e->seg_month);
     free(e->seg_mrr);
     memset(e, 0, sizeof(*e));
@@ -241,8 +245,21 @@ static void note_missing(struct mrr_engine *e, const char *currency)
         memcpy(e->missing[e->nmissing++], currency, 4);
 }
 
-/* Classifies the current account's month-end MRR over the window and adds it to the totals,
- * then forgets the account. */
+/* Adds v to the months [a, b] of a difference array of the window (a, b absolute). */
+static void diff_add(int64_t *d, const struct mrr_engine *e, int a, int b, int64_t v)
+{
+    d[a - e->from] += v;
+    d[b - e->from + 1] -= v;
+}
+
+/*
+ * Adds the current account to the totals, then forgets it. An account's month-end MRR is
+ * constant between its changes, so the work is per change, not per month: movements happen
+ * only at the months of its segments; the sums over months (MRR, customers, the trailing-12
+ * pairs, the cohort row) are added over intervals to difference arrays that
+ * mrr_engine_finish turns into totals. The intervals are those where both v(m) and
+ * v(m - 12) are constant: they change at each segment's month and 12 months after it.
+ */
 static void flush_account(struct mrr_engine *e)
 {
     size_t ns = e->nseg;
@@ -250,30 +267,21 @@ static void flush_account(struct mrr_engine *e)
     if (ns == 0)
         return;
     e->accounts++;
-    int lo = e->from - 12, n = e->n;
+    const int *sm = e->seg_month;
+    const int64_t *sv = e->seg_mrr;
     int first_paid = INT_MAX;
     for (size_t j = 0; j < ns; j++)
-        if (e->seg_mrr[j] > 0) {
-            first_paid = e->seg_month[j];
+        if (sv[j] > 0) {
+            first_paid = sm[j];
             break;
         }
-    /* Month-end values for [lo, to]: the last segment at or before each month. */
-    int64_t cur = 0;
-    size_t j = 0;
-    for (int k = 0; k < n + 12; k++) {
-        while (j < ns && e->seg_month[j] <= lo + k)
-            cur = e->seg_mrr[j++];
-        e->vals[k] = cur;
-    }
-    const int64_t *v = e->vals;
-    e->base.mrr += v[11];
-    e->base.customers += v[11] > 0;
-    for (int i = 0; i < n; i++) {
-        int k = i + 12, m = e->from + i;
-        int64_t now = v[k], prev = v[k - 1], start = v[k - 12];
-        struct mrr_month *t = &e->months[i];
-        t->mrr += now;
-        t->customers += now > 0;
+    /* movements, at the months where the value changes */
+    for (size_t j = 0; j < ns; j++) {
+        int m = sm[j];
+        if (m < e->from || m > e->to)
+            continue;
+        int64_t prev = j ? sv[j - 1] : 0, now = sv[j];
+        struct mrr_month *t = &e->months[m - e->from];
         if (prev == 0 && now > 0) {
             if (first_paid == m) {
                 t->new_mrr += now;
@@ -290,21 +298,50 @@ static void flush_account(struct mrr_engine *e)
         } else {
             t->contraction += prev - now;
         }
-        if (start > 0) {
-            t->t12_start += start;
-            t->t12_net += now;
-            t->t12_gross += now < start ? now : start;
-            t->t12_logos_start++;
-            t->t12_logos_kept += now > 0;
-        }
     }
-    if (first_paid >= e->from && first_paid <= e->to) {
-        int c = first_paid - e->from;
-        for (int i = c; i < n; i++) {
-            int64_t now = v[i + 12];
-            e->cohort_logos[c * n + (i - c)] += now > 0;
-            e->cohort_mrr[c * n + (i - c)] += now;
+    /* intervals of the window where (v(m), v(m - 12)) is constant */
+    size_t ja = 0, jb = 0;
+    int m = e->from;
+    while (ja < ns && sm[ja] <= m - 1)
+        ja++;
+    int64_t base = ja ? sv[ja - 1] : 0;
+    e->base.mrr += base;
+    e->base.customers += base > 0;
+    int n = e->n;
+    int64_t *d = e->diff;
+    while (m <= e->to) {
+        while (ja < ns && sm[ja] <= m)
+            ja++;
+        while (jb < ns && sm[jb] + 12 <= m)
+            jb++;
+        int64_t now = ja ? sv[ja - 1] : 0, start = jb ? sv[jb - 1] : 0;
+        int next = e->to + 1;
+        if (ja < ns && sm[ja] < next)
+            next = sm[ja];
+        if (jb < ns && sm[jb] + 12 < next)
+            next = sm[jb] + 12;
+        int last = next - 1;
+        if (now > 0) {
+            diff_add(d + DIFF_MRR * (n + 1), e, m, last, now);
+            diff_add(d + DIFF_CUSTOMERS * (n + 1), e, m, last, 1);
+            if (first_paid >= e->from && m >= first_paid) {
+                int c = first_paid - e->from;
+                int64_t *row_logos = e->cohort_dlogos + (size_t)c * (size_t)(n + 1);
+                int64_t *row_mrr = e->cohort_dmrr + (size_t)c * (size_t)(n + 1);
+                row_logos[m - first_paid] += 1;
+                row_logos[last - first_paid + 1] -= 1;
+                row_mrr[m - first_paid] += now;
+                row_mrr[last - first_paid + 1] -= now;
+            }
         }
+        if (start > 0) {
+            diff_add(d + DIFF_T12_START * (n + 1), e, m, last, start);
+            diff_add(d + DIFF_T12_NET * (n + 1), e, m, last, now);
+            diff_add(d + DIFF_T12_GROSS * (n + 1), e, m, last, now < start ? now : start);
+            diff_add(d + DIFF_T12_LOGOS * (n + 1), e, m, last, 1);
+            diff_add(d + DIFF_T12_KEPT * (n + 1), e, m, last, now > 0);
+        }
+        m = next;
     }
 }
 
@@ -346,8 +383,32 @@ void mrr_engine_add(struct mrr_engine *e, const struct sub_event *ev)
     e->seg_mrr[e->nseg++] = value;
 }
 
+/* Turns the difference arrays into the monthly totals and the cohort matrix. */
 void mrr_engine_finish(struct mrr_engine *e)
 {
     flush_account(e);
     e->cur_account = -1;
+    int n = e->n;
+    int64_t run[DIFF_FIELDS] = { 0 };
+    for (int i = 0; i < n; i++) {
+        for (int f = 0; f < DIFF_FIELDS; f++)
+            run[f] += e->diff[f * (n + 1) + i];
+        struct mrr_month *t = &e->months[i];
+        t->mrr = run[DIFF_MRR];
+        t->customers = run[DIFF_CUSTOMERS];
+        t->t12_start = run[DIFF_T12_START];
+        t->t12_net = run[DIFF_T12_NET];
+        t->t12_gross = run[DIFF_T12_GROSS];
+        t->t12_logos_start = run[DIFF_T12_LOGOS];
+        t->t12_logos_kept = run[DIFF_T12_KEPT];
+    }
+    for (int c = 0; c < n; c++) {
+        int64_t lg = 0, mr = 0;
+        for (int k = 0; c + k < n; k++) {
+            lg += e->cohort_dlogos[c * (n + 1) + k];
+            mr += e->cohort_dmrr[c * (n + 1) + k];
+            e->cohort_logos[c * n + k] = lg;
+            e->cohort_mrr[c * n + k] = mr;
+        }
+    }
 }

@@ -161,7 +161,8 @@ int store_metrics_renewals(struct store *st, const struct metrics_filter *f, con
                    "WHERE s.renewal_date >= ?5 AND s.renewal_date <= ?6 "
                    "AND s.status <> 'churned'");
     filter_sql(&q, f);
-    buf_printf(&q, " ORDER BY s.renewal_date, a.id");
+    /* s.account_id, not a.id: the renewal index holds it, so no sort is needed */
+    buf_printf(&q, " ORDER BY s.renewal_date, s.account_id");
     sqlite3_stmt *s = prepare(st, &q, f);
     db_bind_text(s, 5, from);
     db_bind_text(s, 6, to);
@@ -194,14 +195,16 @@ int store_metrics_tasks_done(struct store *st, const struct metrics_filter *f, c
                              const char *to,
                              int (*fn)(void *ctx, const struct activity_count *c), void *ctx)
 {
+    /* One row per task, in completed_at order from the covering index of migration 008:
+     * grouping here would sort every row in a temporary B-tree. */
     struct buf q;
     buf_init(&q, 0);
-    buf_printf(&q, "SELECT t.assignee_id, substr(t.completed_at, 1, 10), t.type, count(*) "
-                   "FROM tasks t JOIN accounts a ON a.id = t.account_id "
-                   "WHERE t.status = 'done' AND t.assignee_id IS NOT NULL "
-                   "AND t.completed_at >= ?5 AND t.completed_at < ?6");
+    buf_printf(&q, "SELECT t.assignee_id, t.completed_at, t.type, 1 FROM tasks t");
+    if (filtered(f))
+        buf_printf(&q, " JOIN accounts a ON a.id = t.account_id");
+    buf_printf(&q, " WHERE t.status = 'done' AND t.completed_at >= ?5 AND t.completed_at < ?6"
+                   " AND t.assignee_id IS NOT NULL");
     filter_sql(&q, f);
-    buf_printf(&q, " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
     sqlite3_stmt *s = prepare(st, &q, f);
     db_bind_text(s, 5, from);
     db_bind_text(s, 6, to);
@@ -215,12 +218,12 @@ int store_metrics_touches(struct store *st, const struct metrics_filter *f, cons
 {
     struct buf q;
     buf_init(&q, 0);
-    buf_printf(&q, "SELECT e.author_id, substr(e.occurred_at, 1, 10), e.type, count(*) "
-                   "FROM timeline_entries e JOIN accounts a ON a.id = e.account_id "
-                   "WHERE e.author_id IS NOT NULL "
-                   "AND e.occurred_at >= ?5 AND e.occurred_at < ?6");
+    buf_printf(&q, "SELECT e.author_id, e.occurred_at, e.type, 1 FROM timeline_entries e");
+    if (filtered(f))
+        buf_printf(&q, " JOIN accounts a ON a.id = e.account_id");
+    buf_printf(&q, " WHERE e.occurred_at >= ?5 AND e.occurred_at < ?6"
+                   " AND e.author_id IS NOT NULL");
     filter_sql(&q, f);
-    buf_printf(&q, " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
     sqlite3_stmt *s = prepare(st, &q, f);
     db_bind_text(s, 5, from);
     db_bind_text(s, 6, to);
@@ -402,19 +405,16 @@ int store_metrics_health(struct store *st, const struct metrics_filter *f, const
                          const char *to, int (*fn)(void *ctx, const struct health_row *h),
                          void *ctx)
 {
-    /* SQLite returns the bare columns of the row that holds max(day) in each group (the
-     * documented "bare column" rule); PostgreSQL would say DISTINCT ON. */
+    /* Every snapshot in the window by (account, day), the primary key's order; the caller
+     * keeps the last one of each month (grouping here would sort in a temporary B-tree). */
     struct buf q;
     buf_init(&q, 0);
-    buf_printf(&q, "SELECT h.account_id, max(h.day), h.band, h.score FROM health_snapshots h");
-    if (filtered(f)) {
-        buf_printf(&q, " JOIN accounts a ON a.id = h.account_id WHERE h.day >= ?5 "
-                       "AND h.day <= ?6");
-        filter_sql(&q, f);
-    } else {
-        buf_printf(&q, " WHERE h.day >= ?5 AND h.day <= ?6");
-    }
-    buf_printf(&q, " GROUP BY h.account_id, substr(h.day, 1, 7)");
+    buf_printf(&q, "SELECT h.account_id, h.day, h.band, h.score FROM health_snapshots h");
+    if (filtered(f))
+        buf_printf(&q, " JOIN accounts a ON a.id = h.account_id");
+    buf_printf(&q, " WHERE h.day >= ?5 AND h.day <= ?6");
+    filter_sql(&q, f);
+    buf_printf(&q, " ORDER BY h.account_id, h.day");
     sqlite3_stmt *s = prepare(st, &q, f);
     db_bind_text(s, 5, from);
     db_bind_text(s, 6, to);
@@ -445,18 +445,14 @@ int store_metrics_surveys(struct store *st, const struct metrics_filter *f, cons
                           const char *to,
                           int (*fn)(void *ctx, const struct survey_count *c), void *ctx)
 {
+    /* One row per answer from the covering index (answered_at, type, score, account_id). */
     struct buf q;
     buf_init(&q, 0);
-    buf_printf(&q, "SELECT substr(r.answered_at, 1, 7), r.type, r.score, count(*) "
-                   "FROM survey_responses r");
-    if (filtered(f)) {
-        buf_printf(&q, " JOIN accounts a ON a.id = r.account_id WHERE r.answered_at >= ?5 "
-                       "AND r.answered_at < ?6");
-        filter_sql(&q, f);
-    } else {
-        buf_printf(&q, " WHERE r.answered_at >= ?5 AND r.answered_at < ?6");
-    }
-    buf_printf(&q, " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
+    buf_printf(&q, "SELECT r.answered_at, r.type, r.score, 1 FROM survey_responses r");
+    if (filtered(f))
+        buf_printf(&q, " JOIN accounts a ON a.id = r.account_id");
+    buf_printf(&q, " WHERE r.answered_at >= ?5 AND r.answered_at < ?6");
+    filter_sql(&q, f);
     sqlite3_stmt *s = prepare(st, &q, f);
     db_bind_text(s, 5, from);
     db_bind_text(s, 6, to);

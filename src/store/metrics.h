@@ -42,11 +42,11 @@ int store_metrics_renewals(struct store *st, const struct metrics_filter *f, con
                            const char *to,
                            int (*fn)(void *ctx, const struct renewal_row *r), void *ctx);
 
-/* Counts grouped by (user, day, type): tasks completed (by assignee) or timeline entries (by
- * author) in [from, to) (RFC 3339 bounds), on the filtered accounts. */
+/* Tasks completed (by assignee) or timeline entries (by author) in [from, to) (RFC 3339
+ * bounds), on the filtered accounts: one row each (count 1), in time order. */
 struct activity_count {
     int64_t user_id;
-    const char *day;             /* YYYY-MM-DD */
+    const char *day;             /* the time: YYYY-MM-DD... */
     const char *type;
     int64_t count;
 };
@@ -95,7 +95,7 @@ int store_metrics_account_counts(struct store *st, const struct metrics_filter *
                                  const char *column,
                                  int (*fn)(void *ctx, const char *key, int64_t n), void *ctx);
 
-/* Per account and month, the last health snapshot of the month with day in [from, to]. */
+/* Every health snapshot with day in [from, to], by account then day. */
 struct health_row {
     int64_t account_id;
     const char *day;
@@ -106,9 +106,9 @@ int store_metrics_health(struct store *st, const struct metrics_filter *f, const
                          const char *to, int (*fn)(void *ctx, const struct health_row *h),
                          void *ctx);
 
-/* Survey answers counted by (month of answered_at, type, score), answered in [from, to). */
+/* Survey answers answered in [from, to), one row each (count 1), in time order. */
 struct survey_count {
-    const char *month;           /* YYYY-MM */
+    const char *month;           /* answered_at: YYYY-MM... */
     const char *type;            /* nps csat ces */
     int score;
     int64_t count;

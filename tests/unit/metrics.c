@@ -289,3 +289,129 @@ Test(metrics, arpa_and_ltv)
     cr_assert_not(ltv_of(2100, 0.8, 0, 13500, &l));
     cr_assert_not(ltv_of(2100, 0.8, 100, 0, &l));
 }
+
+/*
+ * The engine works per change, with difference arrays; this checks it against the
+ * definition computed month by month, on random histories (several windows, same months
+ * changed twice, trials, churn, reactivation), including every total and the cohorts.
+ */
+static uint64_t rs = 88172645463325252ull;
+static unsigned rnd(unsigned n)
+{
+    rs ^= rs << 13;
+    rs ^= rs >> 7;
+    rs ^= rs << 17;
+    return (unsigned)(rs % n);
+}
+
+#define RA 60   /* accounts */
+#define RR 12   /* rows each at most */
+
+struct ref_row { int month; int64_t mrr; enum sub_status status; };
+
+/* Month-end value of account rows at month m (rows sorted by month; last row wins). */
+static int64_t ref_value(const struct ref_row *r, int nr, int m)
+{
+    int64_t v = 0;
+    for (int i = 0; i < nr && r[i].month <= m; i++)
+        v = r[i].status == SUB_ACTIVE ? r[i].mrr : 0;
+    return v;
+}
+
+Test(metrics, engine_matches_month_by_month_definition)
+{
+    struct fx fx = fx_jpy();
+    int base = M("2022-01");
+    for (int trial = 0; trial < 40; trial++) {
+        static struct ref_row rows[RA][RR];
+        int nrows[RA];
+        for (int a = 0; a < RA; a++) {
+            nrows[a] = (int)rnd(RR);
+            int m = base + (int)rnd(30);
+            for (int i = 0; i < nrows[a]; i++) {
+                m += (int)rnd(4); /* 0: the same month again */
+                unsigned k = rnd(10);
+                rows[a][i].month = m;
+                rows[a][i].status = k < 1 ? SUB_TRIAL : k < 3 ? SUB_CHURNED : SUB_ACTIVE;
+                rows[a][i].mrr = 100 * (1 + (int64_t)rnd(20));
+            }
+        }
+        int from = base + (int)rnd(40), to = from + (int)rnd(30);
+        struct mrr_engine e;
+        mrr_engine_init(&e, &fx, from, to);
+        for (int a = 0; a < RA; a++)
+            for (int i = 0; i < nrows[a]; i++) {
+                struct sub_event ev = { .account_id = a + 1, .month = rows[a][i].month,
+                                        .mrr = rows[a][i].mrr, .currency = "JPY",
+                                        .status = rows[a][i].status };
+                mrr_engine_add(&e, &ev);
+            }
+        mrr_engine_finish(&e);
+        int n = to - from + 1;
+        struct mrr_month want[MONTHS_MAX + 1];
+        memset(want, 0, sizeof(want));
+        static int64_t clogos[MONTHS_MAX * MONTHS_MAX], cmrr[MONTHS_MAX * MONTHS_MAX];
+        memset(clogos, 0, sizeof(clogos));
+        memset(cmrr, 0, sizeof(cmrr));
+        int64_t base_mrr = 0;
+        for (int a = 0; a < RA; a++) {
+            int first = -1;
+            for (int m = base - 1; m <= to && first < 0; m++)
+                if (ref_value(rows[a], nrows[a], m) > 0)
+                    first = m;
+            base_mrr += ref_value(rows[a], nrows[a], from - 1);
+            for (int i = 0; i < n; i++) {
+                int m = from + i;
+                int64_t now = ref_value(rows[a], nrows[a], m);
+                int64_t prev = ref_value(rows[a], nrows[a], m - 1);
+                int64_t start = ref_value(rows[a], nrows[a], m - 12);
+                struct mrr_month *t = &want[i];
+                t->mrr += now;
+                t->customers += now > 0;
+                if (prev == 0 && now > 0) {
+                    if (first == m)
+                        t->new_mrr += now;
+                    else
+                        t->reactivation += now;
+                } else if (prev > 0 && now == 0) {
+                    t->churn += prev;
+                } else if (now > prev) {
+                    t->expansion += now - prev;
+                } else {
+                    t->contraction += prev - now;
+                }
+                if (start > 0) {
+                    t->t12_start += start;
+                    t->t12_net += now;
+                    t->t12_gross += now < start ? now : start;
+                    t->t12_logos_kept += now > 0;
+                }
+                if (first >= from && first <= m) {
+                    clogos[(first - from) * n + (m - first)] += now > 0;
+                    cmrr[(first - from) * n + (m - first)] += now;
+                }
+            }
+        }
+        cr_assert_eq(e.base.mrr, base_mrr, "trial %d base", trial);
+        for (int i = 0; i < n; i++) {
+            const struct mrr_month *g = &e.months[i], *w = &want[i];
+            cr_assert_eq(g->mrr, w->mrr, "trial %d month %d mrr", trial, i);
+            cr_assert_eq(g->customers, w->customers, "trial %d month %d customers", trial, i);
+            cr_assert_eq(g->new_mrr, w->new_mrr, "trial %d month %d new", trial, i);
+            cr_assert_eq(g->expansion, w->expansion, "trial %d month %d expansion", trial, i);
+            cr_assert_eq(g->contraction, w->contraction, "trial %d month %d contraction", trial, i);
+            cr_assert_eq(g->churn, w->churn, "trial %d month %d churn", trial, i);
+            cr_assert_eq(g->reactivation, w->reactivation, "trial %d month %d react", trial, i);
+            cr_assert_eq(g->t12_start, w->t12_start, "trial %d month %d t12", trial, i);
+            cr_assert_eq(g->t12_net, w->t12_net, "trial %d month %d t12 net", trial, i);
+            cr_assert_eq(g->t12_gross, w->t12_gross, "trial %d month %d t12 gross", trial, i);
+            cr_assert_eq(g->t12_logos_kept, w->t12_logos_kept, "trial %d month %d kept", trial, i);
+            for (int k = 0; i + k < n; k++) {
+                cr_assert_eq(e.cohort_logos[i * n + k], clogos[i * n + k], "trial %d cohort %d+%d", trial, i, k);
+                cr_assert_eq(e.cohort_mrr[i * n + k], cmrr[i * n + k], "trial %d cohort mrr %d+%d", trial, i, k);
+            }
+        }
+        assert_reconciles(&e);
+        mrr_engine_cleanup(&e);
+    }
+}
