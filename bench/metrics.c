@@ -10,7 +10,9 @@
  * size, the server's memory and the machine. Rows are written with plain SQL in one transaction (the store's per-row writes
  * would take minutes at this size); the schema is the server's, through store_init.
  *
- * usage: build/bench/metrics [accounts] [runs]   (KIZUNA_BENCH_KEEP=1 keeps the database)
+ * usage: build/bench/metrics [accounts] [runs] [dense]
+ *   dense: a history row for every account and month (as if each invoice were recorded),
+ *   36 per account instead of one per change; KIZUNA_BENCH_KEEP=1 keeps the database.
  */
 #include "bench.h"
 #include "metrics/metrics.h"
@@ -19,6 +21,7 @@
 static int port;
 static char token[128];
 static long naccounts = 100000, runs = 5;
+static bool dense; /* a history row for every account and month, changed or not */
 static int64_t history_rows, snapshot_rows;
 
 /* xorshift64*: the data is the same on every run. */
@@ -152,8 +155,10 @@ static void build_db(const char *path, int first, int last)
                 churned = false;
                 status = "active";
             }
-            if (!status)
+            if (!status && !dense)
                 continue;
+            if (!status)
+                status = paying ? "active" : churned ? "churned" : "trial";
             day_of(m, 1 + (int)rnd(28), date);
             sqlite3_bind_int64(hist, 1, id);
             sqlite3_bind_text(hist, 2, date, -1, SQLITE_TRANSIENT);
@@ -304,8 +309,9 @@ int main(int argc, char **argv)
         naccounts = strtol(argv[1], NULL, 10);
     if (argc > 2)
         runs = strtol(argv[2], NULL, 10);
+    dense = argc > 3 && strcmp(argv[3], "dense") == 0;
     if (naccounts < 1 || runs < 1 || runs > 100)
-        return fprintf(stderr, "usage: metrics [accounts] [runs]\n"), 2;
+        return fprintf(stderr, "usage: metrics [accounts] [runs] [dense]\n"), 2;
     signal(SIGPIPE, SIG_IGN);
     crypto_setup();
     bench_machine();

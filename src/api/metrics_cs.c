@@ -56,6 +56,7 @@ static int64_t day_number(const char *s)
 struct renewals_ctx {
     const struct fx *fx;
     int64_t today;
+    const char *list_from, *list_to; /* the renewal dates listed */
     bool csv;
     int limit;
     json_t *rows;
@@ -98,6 +99,9 @@ static int renewal_row(void *arg, const struct renewal_row *r)
         if (!r->health_band)
             c->w_unscored[w] += mrr;
     }
+    if (!r->renewal_date || strcmp(r->renewal_date, c->list_from) < 0 ||
+        strcmp(r->renewal_date, c->list_to) > 0)
+        return 0;
     c->total++;
     if (!c->csv && c->listed >= c->limit)
         return 0;
@@ -144,15 +148,22 @@ int api_metrics_renewals(struct req *r)
     date_today(today);
     struct renewals_ctx c = { .fx = &fx, .today = date_to_days(today), .csv = q.csv,
                               .limit = limit, .rows = json_array() };
+    /* Read the listed range and the 90 days from today together: the windows never depend
+     * on from/to. */
+    char soon[11];
+    date_from_days(c.today + 90, soon);
     if (req_query(r, "from") || req_query(r, "to")) {
         window_dates(&q, from, to, lo, hi);
     } else {
         memcpy(from, today, 11);
-        date_from_days(c.today + 90, to);
+        memcpy(to, soon, 11);
         q.from = month_of_date(from);
         q.to = month_of_date(to);
     }
-    rc = store_metrics_renewals(store_get(), &q.filter, from, to, renewal_row, &c);
+    c.list_from = from;
+    c.list_to = to;
+    rc = store_metrics_renewals(store_get(), &q.filter, strcmp(from, today) < 0 ? from : today,
+                                strcmp(to, soon) > 0 ? to : soon, renewal_row, &c);
     if (rc) {
         json_decref(c.rows);
         return reply_rc(r, rc, "renewals");

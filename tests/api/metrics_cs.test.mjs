@@ -68,7 +68,9 @@ test('renewals: 30/60/90-day windows from today, at-risk (red) and expected MRR'
   assert.deepEqual([one.data.length, one.total, one.windows[2].mrr], [1, 4, 7000]);
   const far = day(120).slice(0, 7);
   const months = await get(`/api/v1/metrics/renewals?industry=${ind}&from=${far}&to=${far}`);
-  assert.ok(months.data.some((x) => x.mrr === 8000 && x.window === null));
+  assert.deepEqual(months.data.map((x) => [x.mrr, x.window]), [[8000, null]]);
+  assert.equal(months.total, 1);
+  assert.deepEqual(months.windows, r.windows, 'the windows count from today whatever the months listed');
   const csv = parseCsv((await srv.as(viewer).get(`/api/v1/metrics/renewals?industry=${ind}&format=csv&limit=1`)).text);
   assert.equal(csv.length, 1 + 4, 'CSV lists every renewal');
   assert.equal(csv[0][0], 'account_id');
