@@ -307,13 +307,16 @@ const GLOBAL_ROUTES = [
   },
   {
     route: 'PUT /api/v1/settings/currency', allowed: ['admin'], expect: 200,
-    setup: async () => {
-      const gross_margin = Math.round(Math.random() * 1000) / 1000;
-      return {
-        method: 'PUT', path: '/api/v1/settings/currency', body: { reporting_currency: 'JPY', rates: { USD: 150, EUR: 160 }, gross_margin },
-        check: async (ok) => assert.equal((await admin().get('/api/v1/settings/currency')).json.gross_margin === gross_margin, ok),
+    setup: (() => {
+      let seq = 0; // a new margin each time: the check sees whether this PUT took effect
+      return async () => {
+        const gross_margin = 0.5 + ++seq / 1000;
+        return {
+          method: 'PUT', path: '/api/v1/settings/currency', body: { reporting_currency: 'JPY', rates: { USD: 150, EUR: 160 }, gross_margin },
+          check: async (ok) => assert.equal((await admin().get('/api/v1/settings/currency')).json.gross_margin === gross_margin, ok),
+        };
       };
-    },
+    })(),
   },
   {
     route: 'POST /api/v1/import/accounts', allowed: ['admin'], expect: 200,
