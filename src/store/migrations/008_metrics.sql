@@ -12,3 +12,5 @@ CREATE INDEX timeline_metrics ON timeline_entries(occurred_at, author_id, type, 
 -- Surveys by time answered; time to value by the time the value milestone was reached.
 CREATE INDEX survey_responses_metrics ON survey_responses(answered_at, type, score, account_id);
 CREATE INDEX accounts_value_reached ON accounts(value_reached_at) WHERE value_reached_at IS NOT NULL;
+-- The journey metric reads every phase entry by account, then time.
+CREATE INDEX phase_history_metrics ON phase_history(account_id, entered_at, id, phase, left_at);
