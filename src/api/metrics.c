@@ -290,6 +290,43 @@ int metrics_reply(struct req *r, const struct metric_query *q, const char *name,
     return reply_json(r, 200, o);
 }
 
+int metric_table_parse(struct req *r, const struct metric_query *q,
+                       const struct metric_table *tables, size_t n, int *idx)
+{
+    const char *v = req_query(r, "table");
+    *idx = -1;
+    if (!v)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v, tables[i].name) == 0)
+            *idx = (int)i;
+    if (*idx < 0) {
+        struct buf b;
+        buf_init(&b, 0);
+        for (size_t i = 0; i < n; i++)
+            buf_printf(&b, "%s%s", i ? ", " : "", tables[i].name);
+        reply_field_error(r, "table", "'table' must be one of %s", b.p);
+        buf_free(&b);
+        return -1;
+    }
+    if (!q->csv)
+        return reply_field_error(r, "table", "'table' applies to format=csv (the JSON reply "
+                                             "holds every table)"), -1;
+    return 0;
+}
+
+int metrics_reply_table(struct req *r, const struct metric_query *q, const char *name,
+                        const struct metric_table *t, json_t *x, json_t *rows)
+{
+    json_t *v = json_object_get(x, t->name);
+    json_t *table = json_is_array(v) ? json_incref(v) : json_pack("[O]", v ? v : json_null());
+    char file[64];
+    snprintf(file, sizeof(file), "%s-%s", name, t->name);
+    json_decref(x);
+    json_decref(rows);
+    return metrics_reply(r, q, file, NULL, NULL, table, t->cols);
+}
+
 /* ------------------------------------------------------------ the revenue metrics */
 
 static int feed(void *ctx, const struct sub_event *ev)

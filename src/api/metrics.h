@@ -35,6 +35,23 @@ int metrics_fx_load(struct fx *fx);
 int metrics_reply(struct req *r, const struct metric_query *q, const char *name,
                   const char *currency, json_t *extra, json_t *rows, const char *const *cols);
 
+/* A reply's secondary table for CSV: `table` names one of the JSON reply's members that is
+ * a table (renewal windows, journey phases and funnel, current health, the book). */
+struct metric_table {
+    const char *name;            /* the ?table= value and the member of the JSON reply */
+    const char *const *cols;     /* its CSV columns */
+};
+/*
+ * Parses ?table= (only with format=csv) against tables (n entries): *idx is -1 when absent.
+ * Returns 0, or -1 after replying 400 naming `table`. Pass "table" in the extra parameters
+ * of metric_query_parse.
+ */
+int metric_table_parse(struct req *r, const struct metric_query *q,
+                       const struct metric_table *tables, size_t n, int *idx);
+/* Replies with table idx of the JSON reply x as CSV; x and rows are released. */
+int metrics_reply_table(struct req *r, const struct metric_query *q, const char *name,
+                        const struct metric_table *t, json_t *x, json_t *rows);
+
 /* A ratio for JSON: num / den, or null when den is 0. */
 json_t *json_ratio(int64_t num, int64_t den);
 

@@ -132,14 +132,19 @@ static int renewal_row(void *arg, const struct renewal_row *r)
  */
 int api_metrics_renewals(struct req *r)
 {
-    static const char *const extra[] = { "limit", NULL };
+    static const char *const extra[] = { "limit", "table", NULL };
+    static const char *const wcols[] = { "days", "accounts", "mrr", "at_risk_mrr",
+                                         "expected_mrr", "unscored_mrr", NULL };
+    static const struct metric_table tables[] = { { "windows", wcols } };
+    int table;
     static const char *const cols[] = { "account_id", "name", "renewal_date", "days_until",
                                         "window", "mrr", "owner_id", "health_band", "phase",
                                         "plan", "status", "auto_renew", NULL };
     struct metric_query q;
     struct fx fx;
     int limit;
-    if (metric_query_parse(r, extra, &q) || api_limit(r, &limit))
+    if (metric_query_parse(r, extra, &q) || api_limit(r, &limit) ||
+        metric_table_parse(r, &q, tables, 1, &table))
         return 0;
     int rc = metrics_fx_load(&fx);
     if (rc)
@@ -186,6 +191,8 @@ int api_metrics_renewals(struct req *r)
         json_array_append_new(missing, json_string(c.missing[i]));
     json_object_set_new(x, "unconverted_currencies", missing);
     set_i(x, "excluded_accounts", c.excluded);
+    if (table >= 0)
+        return metrics_reply_table(r, &q, "renewals", &tables[table], x, c.rows);
     return metrics_reply(r, &q, "renewals", fx.reporting, x, c.rows, cols);
 }
 
@@ -304,8 +311,13 @@ int api_metrics_journey(struct req *r)
     static const char *const cols[] = { "month", "onboarding_started", "onboarding_completed",
                                         "completion_rate", "avg_onboarding_days",
                                         "value_reached", "avg_ttv_days", NULL };
+    static const char *const extra[] = { "table", NULL };
+    static const char *const pcols[] = { "phase", "accounts", NULL };
+    static const char *const fcols[] = { "phase", "accounts", "share", NULL };
+    static const struct metric_table tables[] = { { "phases", pcols }, { "funnel", fcols } };
     struct metric_query q;
-    if (metric_query_parse(r, NULL, &q))
+    int table;
+    if (metric_query_parse(r, extra, &q) || metric_table_parse(r, &q, tables, 2, &table))
         return 0;
     size_t n = (size_t)(q.to - q.from + 1);
     struct journey_ctx c = { .from = q.from, .to = q.to, .n = (int)n, .account = -1,
@@ -375,7 +387,10 @@ int api_metrics_journey(struct req *r)
     set_i(ttv, "accounts", t.total);
     json_object_set_new(ttv, "avg_days", json_avg(t.total_days, t.with_start));
     json_object_set_new(x, "ttv", ttv);
-    metrics_reply(r, &q, "journey", NULL, x, rows, cols);
+    if (table >= 0)
+        metrics_reply_table(r, &q, "journey", &tables[table], x, rows);
+    else
+        metrics_reply(r, &q, "journey", NULL, x, rows, cols);
 out:
     free(c.started);
     free(c.completed);
@@ -448,8 +463,12 @@ int api_metrics_health(struct req *r)
 {
     static const char *const cols[] = { "month", "accounts", "green", "yellow", "red",
                                         "unscored", "avg_score", NULL };
+    static const char *const extra[] = { "table", NULL };
+    static const char *const ccols[] = { "green", "yellow", "red", "unscored", NULL };
+    static const struct metric_table tables[] = { { "current", ccols } };
     struct metric_query q;
-    if (metric_query_parse(r, NULL, &q))
+    int table;
+    if (metric_query_parse(r, extra, &q) || metric_table_parse(r, &q, tables, 1, &table))
         return 0;
     size_t n = (size_t)(q.to - q.from + 1);
     struct health_ctx c = { .from = q.from, .n = (int)n, .account = -1, .month = -1 };
@@ -501,7 +520,10 @@ int api_metrics_health(struct req *r)
     }
     json_decref(current);
     json_object_set_new(x, "current", cur);
-    metrics_reply(r, &q, "health", NULL, x, rows, cols);
+    if (table >= 0)
+        metrics_reply_table(r, &q, "health", &tables[table], x, rows);
+    else
+        metrics_reply(r, &q, "health", NULL, x, rows, cols);
 out:
     free(c.count);
     free(c.scored);
@@ -803,9 +825,14 @@ int api_metrics_activity(struct req *r)
         "tasks_review", "tasks_other", "tasks_total", "touches_note", "touches_meeting",
         "touches_call", "touches_email", "touches_ticket", "touches_handoff", "touches_total",
         NULL };
+    static const char *const extra[] = { "table", NULL };
+    static const char *const bcols[] = { "owner_id", "owner_name", "accounts", "paying_accounts",
+                                         "mrr", "arr", NULL };
+    static const struct metric_table tables[] = { { "book", bcols } };
     struct metric_query q;
     struct fx fx;
-    if (metric_query_parse(r, NULL, &q))
+    int table;
+    if (metric_query_parse(r, extra, &q) || metric_table_parse(r, &q, tables, 1, &table))
         return 0;
     int rc = metrics_fx_load(&fx);
     if (rc)
@@ -872,7 +899,10 @@ int api_metrics_activity(struct req *r)
     }
     json_object_set_new(x, "book", books);
     set_i(x, "excluded_accounts", b.excluded);
-    metrics_reply(r, &q, "activity", fx.reporting, x, rows, cols);
+    if (table >= 0)
+        metrics_reply_table(r, &q, "activity", &tables[table], x, rows);
+    else
+        metrics_reply(r, &q, "activity", fx.reporting, x, rows, cols);
 out:
     free(a.v);
     free(a.slots);

@@ -75,6 +75,9 @@ test('renewals: 30/60/90-day windows from today, at-risk (red) and expected MRR'
   assert.equal(csv.length, 1 + 4, 'CSV lists every renewal');
   assert.equal(csv[0][0], 'account_id');
   assertProblem(await srv.as(viewer).get('/api/v1/metrics/renewals?limit=0'), 400, 'limit');
+  const w = parseCsv((await srv.as(viewer).get(`/api/v1/metrics/renewals?industry=${ind}&format=csv&table=windows`)).text);
+  assert.deepEqual(w, [['days', 'accounts', 'mrr', 'at_risk_mrr', 'expected_mrr', 'unscored_mrr'],
+    ['30', '2', '1000', '1000', '0', '0'], ['60', '3', '3000', '1000', '2000', '0'], ['90', '4', '7000', '1000', '6000', '4000']]);
 });
 
 test('journey: phases, onboarding completion by start month, funnel, time to value', { skip: !HAVE_SQLITE }, async () => {
@@ -115,6 +118,10 @@ test('journey: phases, onboarding completion by start month, funnel, time to val
     { phase: 'expansion', accounts: 1, share: 0.25 }, { phase: 'churned', accounts: 1, share: 0.25 },
   ]);
   assert.deepEqual(j.ttv, { accounts: 2, avg_days: 39.8 }); // (40 + 39.5) / 2 = 39.75
+  const funnel = parseCsv((await srv.as(viewer).get(`/api/v1/metrics/journey?industry=${ind}&from=2024-01&to=2024-03&format=csv&table=funnel`)).text);
+  assert.deepEqual(funnel, [['phase', 'accounts', 'share'], ['onboarding', '4', '1'], ['adoption', '2', '0.5'], ['expansion', '1', '0.25'], ['churned', '1', '0.25']]);
+  const phases = parseCsv((await srv.as(viewer).get(`/api/v1/metrics/journey?industry=${ind}&format=csv&table=phases`)).text);
+  assert.deepEqual(phases[1], ['adoption', '2']);
   const f = await get(`/api/v1/metrics/journey?industry=${ind}&from=2024-01&to=2024-03&phase=churned`);
   assert.deepEqual([f.onboarding.started, f.funnel[3].accounts], [1, 1]);
 });
@@ -136,6 +143,8 @@ test('health: each account once a month by its last snapshot; current bands', { 
   assert.deepEqual(h.current, { green: 0, yellow: 0, red: 1, unscored: 1 });
   const csv = parseCsv((await srv.as(viewer).get(`/api/v1/metrics/health?industry=${ind}&from=2024-01&to=2024-03&format=csv`)).text);
   assert.deepEqual(csv[1], ['2024-01', '2', '1', '0', '1', '0', '55']);
+  const cur = parseCsv((await srv.as(viewer).get(`/api/v1/metrics/health?industry=${ind}&format=csv&table=current`)).text);
+  assert.deepEqual(cur, [['green', 'yellow', 'red', 'unscored'], ['0', '0', '1', '1']]);
 });
 
 test('surveys: NPS, CSAT and CES by month and for the window', { skip: !HAVE_SQLITE }, async () => {
@@ -183,6 +192,9 @@ test('activity: KAI per CSM and week, book of business', async () => {
     { owner_id: null, owner_name: null, accounts: 1, paying_accounts: 0, mrr: 0, arr: 0 },
     { owner_id: csm.id, owner_name: csm.name, accounts: 2, paying_accounts: 2, mrr: 1150, arr: 13800 },
   ]);
+  const book = parseCsv((await srv.as(viewer).get(`/api/v1/metrics/activity?industry=${ind}&format=csv&table=book`)).text);
+  assert.deepEqual(book, [['owner_id', 'owner_name', 'accounts', 'paying_accounts', 'mrr', 'arr'],
+    ['', '', '1', '0', '0', '0'], [String(csm.id), csm.name, '2', '2', '1150', '13800']]);
   const other = await get(`/api/v1/metrics/activity?industry=${ind}&from=${month}&to=${month}&owner=none`);
   assert.deepEqual(other.data, [], 'tasks on the CSM\'s accounts are outside owner=none');
   const past = await get(`/api/v1/metrics/activity?industry=${ind}&from=2020-01&to=2020-12`);
@@ -199,7 +211,22 @@ test('bad parameters: 400 naming the parameter on every CS metric', async () => 
       assert.equal(r.json.field, field, `${route}?${q}`);
     }
     assertStatus(await srv.as(viewer).get(`${base}?format=csv`), 200);
+    assert.equal((await srv.as(viewer).get(`${base}?format=csv&table=nope`)).json.field, 'table');
     assertProblem(await srv.request('GET', base), 401);
+  }
+});
+
+test('?table= picks a secondary table for CSV only, on the routes that have one', async () => {
+  for (const [route, table] of [['renewals', 'windows'], ['journey', 'funnel'], ['health', 'current'], ['activity', 'book']]) {
+    const r = await srv.as(viewer).get(`/api/v1/metrics/${route}?table=${table}`);
+    assertProblem(r, 400, 'table', `${route} JSON`);
+    assert.equal(r.json.field, 'table');
+    const c = await srv.as(viewer).get(`/api/v1/metrics/${route}?format=csv&table=${table}`);
+    assertStatus(c, 200, route);
+    assert.match(c.headers.get('content-disposition'), new RegExp(`${route}-${table}\\.csv`));
+  }
+  for (const route of ['surveys', 'mrr', 'cohorts']) {
+    assert.equal((await srv.as(viewer).get(`/api/v1/metrics/${route}?format=csv&table=book`)).json.field, 'table');
   }
 });
 
