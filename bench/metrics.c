@@ -61,6 +61,8 @@ static void day_of(int m, int d, char out[11])
     snprintf(out, 11, "%s-%02d", mm, d);
 }
 
+static int64_t today_days;
+
 static void build_db(const char *path, int first, int last)
 {
     unlink(path);
@@ -168,7 +170,7 @@ static void build_db(const char *path, int first, int last)
             step(hist);
             history_rows++;
         }
-        day_of(last + 1 + (int)rnd(4), 1 + (int)rnd(28), date2);
+        date_from_days(today_days + 1 + (int64_t)rnd(365), date2); /* over the coming year */
         sqlite3_bind_int64(cur, 1, id);
         sqlite3_bind_int64(cur, 2, mrr);
         sqlite3_bind_text(cur, 3, currency, -1, SQLITE_STATIC);
@@ -316,13 +318,18 @@ int main(int argc, char **argv)
     crypto_setup();
     bench_machine();
     const char *db = "/tmp/kizuna-bench-metrics.db";
-    int first, last;
-    month_parse("2023-01", &first);
-    month_parse("2025-12", &last);
+    /* The 36 months of history end last month; renewals fall over the coming year. */
+    char today[11], mf[8], ml[8], mh[8];
+    date_today(today);
+    today_days = date_to_days(today);
+    int last = month_of_date(today) - 1, first = last - 35;
+    month_format(first, mf);
+    month_format(last, ml);
+    month_format(last - 11, mh);
     double t0 = bench_now();
     build_db(db, first, last);
-    printf("built %ld accounts, %lld subscription history rows (36 months, 2023-01..2025-12), "
-           "%lld health snapshots in %.1f s\n", naccounts, (long long)history_rows,
+    printf("built %ld accounts, %lld subscription history rows (36 months, %s..%s), "
+           "%lld health snapshots in %.1f s\n", naccounts, (long long)history_rows, mf, ml,
            (long long)snapshot_rows, bench_now() - t0);
 
     port = 20000 + (int)(getpid() % 20000);
@@ -335,9 +342,15 @@ int main(int argc, char **argv)
     static const char *const metrics[] = { "mrr", "movements", "retention", "churn", "ltv",
                                            "cohorts", "renewals", "journey", "health",
                                            "surveys", "activity" };
-    static const char *const windows[] = { "from=2023-01&to=2025-12", "from=2025-01&to=2025-12",
-                                           "from=2023-01&to=2025-12&tier=high" };
-    /* renewals fall in 2026-01..2026-04 (the month after the history, and three more) */
+    char windows[3][64];
+    snprintf(windows[0], sizeof(windows[0]), "from=%s&to=%s", mf, ml);
+    snprintf(windows[1], sizeof(windows[1]), "from=%s&to=%s", mh, ml);
+    snprintf(windows[2], sizeof(windows[2]), "from=%s&to=%s&tier=high", mf, ml);
+    /* renewals: the next 90 days (the default), all 100,000 of the coming year, and the
+     * next 90 days of the high-touch accounts */
+    char year[64];
+    month_format(month_of_date(today) + 12, mh);
+    snprintf(year, sizeof(year), "from=%.7s&to=%s", today, mh);
     int errors = 0;
     printf("%-10s %-36s %9s %9s %9s\n", "metric", "query", "best ms", "median ms", "cpu ms");
     for (size_t w = 0; w < sizeof(windows) / sizeof(windows[0]); w++) {
@@ -345,8 +358,7 @@ int main(int argc, char **argv)
             char path[256];
             const char *query = windows[w];
             if (strcmp(metrics[i], "renewals") == 0)
-                query = w == 0 ? "from=2026-01&to=2026-04" : w == 1 ? "from=2026-01&to=2026-01"
-                                                                    : "from=2026-01&to=2026-04&tier=high";
+                query = w == 0 ? "limit=50" : w == 1 ? year : "tier=high";
             snprintf(path, sizeof(path), "/api/v1/metrics/%s?%s", metrics[i], query);
             double t[100];
             int status = 0;
