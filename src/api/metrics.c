@@ -336,9 +336,9 @@ static int feed(void *ctx, const struct sub_event *ev)
 }
 
 /*
- * Parses the query, loads the settings and runs the engine over the window; extra_months
- * widens it backwards (unused today). Returns 0 with e and fx ready (mrr_engine_cleanup e),
- * or -1 after replying.
+ * Parses the query (extra: the route's own parameters besides the common ones, or NULL),
+ * loads the settings and runs the engine over the window. Returns 0 with e and fx ready
+ * (the caller frees e with mrr_engine_cleanup), or -1 after replying.
  */
 static int revenue_run(struct req *r, const char *const *extra, struct metric_query *q,
                        struct fx *fx, struct mrr_engine *e)
