@@ -320,37 +320,82 @@ int store_metrics_phase_history(struct store *st, const struct metrics_filter *f
     return each_row(st, s, phase_read, &c);
 }
 
+struct ttv_account {
+    int64_t id;
+    char reached[32];
+};
+
 struct ttv_ctx {
+    struct ttv_account *v;
+    size_t n, cap, next;      /* next: the merge position */
     int (*fn)(void *ctx, const struct ttv_row *t);
     void *ctx;
 };
 
-static int ttv_read(sqlite3_stmt *s, void *arg)
+static int ttv_collect(sqlite3_stmt *s, void *arg)
 {
     struct ttv_ctx *c = arg;
-    struct ttv_row t = {
-        .account_id = sqlite3_column_int64(s, 0),
-        .value_reached_at = col(s, 1),
-        .start_date = col(s, 2),
-    };
-    return c->fn(c->ctx, &t);
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 256;
+        c->v = xrealloc(c->v, c->cap * sizeof(*c->v));
+    }
+    c->v[c->n].id = sqlite3_column_int64(s, 0);
+    db_col_copy(s, 1, c->v[c->n].reached, sizeof(c->v[c->n].reached));
+    c->n++;
+    return 0;
+}
+
+/* Emits the collected accounts up to `upto` (exclusive), then the one equal to it with
+ * start; both streams are in account id order. */
+static int ttv_emit(struct ttv_ctx *c, int64_t upto, const char *start)
+{
+    int rc = 0;
+    while (!rc && c->next < c->n && c->v[c->next].id <= upto) {
+        const struct ttv_account *a = &c->v[c->next++];
+        struct ttv_row t = { .account_id = a->id, .value_reached_at = a->reached,
+                             .start_date = a->id == upto ? start : NULL };
+        rc = c->fn(c->ctx, &t);
+    }
+    return rc;
+}
+
+static int ttv_merge(sqlite3_stmt *s, void *arg)
+{
+    struct ttv_ctx *c = arg;
+    if (c->next >= c->n)
+        return -1; /* every account emitted: stop the scan */
+    return ttv_emit(c, sqlite3_column_int64(s, 0), col(s, 1));
 }
 
 int store_metrics_ttv(struct store *st, const struct metrics_filter *f, const char *from,
                       const char *to, int (*fn)(void *ctx, const struct ttv_row *t), void *ctx)
 {
+    /* Two ordered streams merged here rather than a correlated subquery per account: the
+     * accounts that reached value in the window (by id), then the first contract start of
+     * every account from the covering index of migration 008 (by account, grouped in index
+     * order: no sort, no random access). */
     struct buf q;
     buf_init(&q, 0);
-    buf_printf(&q, "SELECT a.id, a.value_reached_at, (SELECT min(h.start_date) FROM "
-                   "subscription_history h WHERE h.account_id = a.id) FROM accounts a "
+    buf_printf(&q, "SELECT a.id, a.value_reached_at FROM accounts a "
                    "WHERE a.value_reached_at >= ?5 AND a.value_reached_at < ?6");
     filter_sql(&q, f);
-    buf_printf(&q, " ORDER BY a.value_reached_at, a.id");
+    buf_printf(&q, " ORDER BY a.id");
     sqlite3_stmt *s = prepare(st, &q, f);
     db_bind_text(s, 5, from);
     db_bind_text(s, 6, to);
-    struct ttv_ctx c = { fn, ctx };
-    return each_row(st, s, ttv_read, &c);
+    struct ttv_ctx c = { .fn = fn, .ctx = ctx };
+    int rc = each_row(st, s, ttv_collect, &c);
+    if (rc == KZ_OK && c.n) {
+        s = db_prepare(st, "SELECT account_id, min(start_date) FROM subscription_history "
+                           "GROUP BY account_id ORDER BY account_id");
+        rc = each_row(st, s, ttv_merge, &c);
+        if (rc == -1)
+            rc = KZ_OK;
+        if (rc == KZ_OK)
+            rc = ttv_emit(&c, INT64_MAX, NULL); /* accounts without history */
+    }
+    free(c.v);
+    return rc;
 }
 
 struct count_ctx {
