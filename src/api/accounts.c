@@ -13,9 +13,7 @@
 
 static const char *const tiers[] = { "high", "low", "tech", NULL };
 
-/* Replies 400 naming field unless phase is a phase of the lifecycle in force (phase keys are
- * settings: /api/v1/settings/lifecycle). Returns 0, or -1 after replying. */
-static int phase_known(struct req *r, const char *field, const char *phase)
+int api_phase_known(struct req *r, const char *field, const char *phase)
 {
     struct lifecycle lc;
     int rc = journey_lifecycle_load(store_get(), &lc);
@@ -121,7 +119,7 @@ int api_account_filter(struct req *r, struct account_filter *f)
             return reply_field_error(r, "owner", "'owner' must be me, none or a user id"), -1;
     }
     if (query_enum(r, "tier", tiers, &f->tier) || query_text(r, "phase", &f->phase) ||
-        (f->phase && phase_known(r, "phase", f->phase)) || query_enum(r, "band", bands, &f->band) ||
+        (f->phase && api_phase_known(r, "phase", f->phase)) || query_enum(r, "band", bands, &f->band) ||
         query_text(r, "industry", &f->industry) || query_text(r, "external_id", &f->external_id) ||
         query_text(r, "domain", &f->domain) || query_text(r, "q", &f->q))
         return -1;
@@ -163,7 +161,7 @@ static int account_fields(struct req *r, json_t *body, struct account *a, bool c
         field_str(r, body, "phase", 0, 64, &a->phase) ||
         field_object(r, body, "custom", opt, &a->custom))
         return -1;
-    if (json_object_get(body, "phase") && phase_known(r, "phase", a->phase))
+    if (json_object_get(body, "phase") && api_phase_known(r, "phase", a->phase))
         return -1;
     if (json_object_get(body, "custom") && a->custom && strlen(a->custom) > ACCOUNT_CUSTOM_MAX)
         return reply_field_error(r, "custom", "'custom' is larger than 64 KiB"), -1;

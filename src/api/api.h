@@ -28,6 +28,9 @@ int api_account_writable(struct req *r, int64_t account_id);
  * industry, external_id, q, renewal_before, sort=[-]name|arr|renewal_date|created_at).
  * Strings point into the request. Replies 400 naming the parameter on bad input. */
 int api_account_filter(struct req *r, struct account_filter *f);
+/* Replies 400 naming field unless phase is a phase of the lifecycle in force (phase keys are
+ * settings: /api/v1/settings/lifecycle). Returns 0, or -1 after replying. */
+int api_phase_known(struct req *r, const char *field, const char *phase);
 /* The JSON form of an account. */
 json_t *api_account_json(const struct account *a);
 
@@ -136,5 +139,20 @@ int api_journey_move(struct req *r);
 int api_milestone_complete(struct req *r);
 int api_milestone_reopen(struct req *r);
 int api_journey_evaluate(struct req *r);
+
+/* Revenue and customer success KPIs (api/metrics.c, api/metrics_cs.c). */
+int api_metrics_mrr(struct req *r);
+int api_metrics_movements(struct req *r);
+int api_metrics_retention(struct req *r);
+int api_metrics_churn(struct req *r);
+int api_metrics_ltv(struct req *r);
+int api_metrics_cohorts(struct req *r);
+int api_metrics_renewals(struct req *r);
+int api_metrics_journey(struct req *r);
+int api_metrics_health(struct req *r);
+int api_metrics_surveys(struct req *r);
+int api_metrics_activity(struct req *r);
+int api_settings_currency_get(struct req *r);
+int api_settings_currency_put(struct req *r);
 
 #endif

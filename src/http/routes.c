@@ -109,6 +109,21 @@ const struct route routes[] = {
     R("POST",   "/api/v1/accounts/:id/milestones/:key/complete", api_milestone_complete, ROLE_CSM, 0),
     R("POST",   "/api/v1/accounts/:id/milestones/:key/reopen", api_milestone_reopen, ROLE_CSM,    0),
     R("POST",   "/api/v1/journey/evaluate",                  api_journey_evaluate,   ROLE_ADMIN,  0),
+
+    /* Revenue and customer success KPIs. */
+    R("GET",    "/api/v1/metrics/mrr",                       api_metrics_mrr,        ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/metrics/movements",                 api_metrics_movements,  ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/metrics/retention",                 api_metrics_retention,  ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/metrics/churn",                     api_metrics_churn,      ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/metrics/ltv",                       api_metrics_ltv,        ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/metrics/cohorts",                   api_metrics_cohorts,    ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/metrics/renewals",                  api_metrics_renewals,   ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/metrics/journey",                   api_metrics_journey,    ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/metrics/health",                    api_metrics_health,     ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/metrics/surveys",                   api_metrics_surveys,    ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/metrics/activity",                  api_metrics_activity,   ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/settings/currency",                 api_settings_currency_get, ROLE_VIEWER, 0),
+    R("PUT",    "/api/v1/settings/currency",                 api_settings_currency_put, ROLE_ADMIN, 0),
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

@@ -454,6 +454,19 @@ const GLOBAL_ROUTES = [
     setup: async () => ({ method: 'PUT', path: '/api/v1/settings/ingest', body: { retention_days: 400 } }),
   },
   {
+    route: 'PUT /api/v1/settings/currency', allowed: ['admin'], expect: 200,
+    setup: (() => {
+      let seq = 0; // a new margin each time: the check sees whether this PUT took effect
+      return async () => {
+        const gross_margin = 0.5 + ++seq / 1000;
+        return {
+          method: 'PUT', path: '/api/v1/settings/currency', body: { reporting_currency: 'JPY', rates: { USD: 150, EUR: 160 }, gross_margin },
+          check: async (ok) => assert.equal((await admin().get('/api/v1/settings/currency')).json.gross_margin === gross_margin, ok),
+        };
+      };
+    })(),
+  },
+  {
     route: 'PUT /api/v1/settings/health-model', allowed: ['admin'], expect: 200,
     setup: async () => ({
       method: 'PUT', path: '/api/v1/settings/health-model', body: { bands: { green: 75, red: 40 } },
@@ -562,6 +575,8 @@ describe('reads', () => {
     ['/api/v1/settings/tiers', ['viewer', 'csm', 'admin']],
     ['/api/v1/settings/lifecycle', ['viewer', 'csm', 'admin']],
     ['/api/v1/users', ['admin']],
+    ...['mrr', 'movements', 'retention', 'churn', 'ltv', 'cohorts', 'renewals', 'journey', 'health', 'surveys', 'activity'].map((m) => [`/api/v1/metrics/${m}`, ['viewer', 'csm', 'admin']]),
+    ['/api/v1/settings/currency', ['viewer', 'csm', 'admin']],
   ];
   for (const [p, allowed] of READS) {
     for (const [role, who] of ROLES) {
