@@ -109,6 +109,15 @@ const struct route routes[] = {
     R("POST",   "/api/v1/accounts/:id/milestones/:key/complete", api_milestone_complete, ROLE_CSM, 0),
     R("POST",   "/api/v1/accounts/:id/milestones/:key/reopen", api_milestone_reopen, ROLE_CSM,    0),
     R("POST",   "/api/v1/journey/evaluate",                  api_journey_evaluate,   ROLE_ADMIN,  0),
+
+    /* Segments: saved account filters; the creator or an admin changes one (api/segments.c). */
+    R("GET",    "/api/v1/segments",                          api_segments_list,      ROLE_VIEWER, 0),
+    R("POST",   "/api/v1/segments",                          api_segments_create,    ROLE_CSM,    0),
+    R("POST",   "/api/v1/segments/preview",                  api_segments_preview,   ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/segments/:id",                      api_segments_get,       ROLE_VIEWER, 0),
+    R("PATCH",  "/api/v1/segments/:id",                      api_segments_update,    ROLE_CSM,    0),
+    R("DELETE", "/api/v1/segments/:id",                      api_segments_delete,    ROLE_CSM,    0),
+    R("GET",    "/api/v1/segments/:id/accounts",             api_segment_accounts,   ROLE_VIEWER, 0),
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

@@ -150,6 +150,7 @@ size_t seg_count_conditions(const struct seg_node *n)
 struct parser {
     struct seg_error *err;
     size_t conditions;
+    size_t nodes;
 };
 
 static int fail(struct parser *p, const char *path, const char *fmt, ...)
@@ -379,6 +380,9 @@ static int parse_node(struct parser *p, const char *path, const json_t *j, int d
                              "and, or, not");
     if (depth > SEG_MAX_DEPTH)
         return fail(p, path, "filters nest at most %d levels deep", SEG_MAX_DEPTH);
+    if (++p->nodes > SEG_MAX_NODES)
+        return fail(p, path, "a filter has at most %d nodes (and, or, not and conditions)",
+                    SEG_MAX_NODES);
     struct seg_node *n = xcalloc(1, sizeof(*n));
     *out = n;
     static const char *const groups[] = { "and", "or", "not" };
@@ -406,8 +410,6 @@ static int parse_node(struct parser *p, const char *path, const json_t *j, int d
         if (!json_is_array(kids))
             return fail(p, sub, "'%s' takes an array of filters", groups[g]);
         size_t cnt = json_array_size(kids);
-        if (cnt > SEG_MAX_CONDITIONS)
-            return fail(p, sub, "'%s' takes at most %d filters", groups[g], SEG_MAX_CONDITIONS);
         n->kids = xcalloc(cnt ? cnt : 1, sizeof(*n->kids));
         for (size_t i = 0; i < cnt; i++) {
             subpath(sub, path, groups[g], (long)i);

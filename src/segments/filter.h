@@ -16,6 +16,7 @@
 
 #define SEG_MAX_DEPTH 8          /* nesting levels, the root being level 1 */
 #define SEG_MAX_CONDITIONS 100   /* leaf conditions in one tree */
+#define SEG_MAX_NODES 400        /* and, or, not and conditions in one tree */
 #define SEG_MAX_IN 100           /* values of one `in` */
 #define SEG_TEXT_MAX 500         /* bytes of a text value */
 #define SEG_KEY_MAX 100          /* bytes of a custom-field key */

@@ -229,6 +229,13 @@ Test(segments_filter, limits)
         buf_printf(&b, "%s{\"field\":\"health\",\"op\":\"eq\",\"value\":%d}", i ? "," : "", i % 100);
     buf_printf(&b, "]},{\"field\":\"tier\",\"op\":\"eq\",\"value\":\"low\"}]}");
     expect_error(b.p, "filter.or[1]", "at most 100 conditions");
+    /* Groups count too: 401 empty ones are refused where the 401st node is. */
+    buf_reset(&b);
+    buf_printf(&b, "{\"or\":[");
+    for (int i = 0; i < 400; i++)
+        buf_printf(&b, "%s{\"and\":[]}", i ? "," : "");
+    buf_printf(&b, "]}");
+    expect_error(b.p, "filter.or[399]", "at most 400 nodes");
     buf_free(&b);
 }
 
