@@ -332,7 +332,9 @@ describe('members', () => {
   test('GET /segments/{id}/accounts pages through every member, in each sort', async () => {
     const seg = (await admin().post('/api/v1/segments', { name: 'Page members', filter: PAGE_TAG })).json;
     assert.equal(seg.member_count, 23);
-    for (const sort of ['name', '-name', 'arr', '-arr', 'created_at', 'health', '-renewal_date']) {
+    // (Not health: the scheduler scores new accounts meanwhile, and a key that moves while
+    // paging may show a row twice, as in any keyset list.)
+    for (const sort of ['name', '-name', 'arr', '-arr', 'created_at', 'renewal_date', '-renewal_date']) {
       const { items, pages } = await srv.listAll(viewer, `/api/v1/segments/${seg.id}/accounts?limit=5&sort=${sort}`);
       assert.deepEqual(pages, [5, 5, 5, 5, 3], sort);
       assert.deepEqual(items.map((a) => a.id).sort((x, y) => x - y), made.map((a) => a.id).sort((x, y) => x - y), sort);
