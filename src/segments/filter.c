@@ -165,12 +165,18 @@ static int fail(struct parser *p, const char *path, const char *fmt, ...)
     return -1;
 }
 
+/* base.key or base.key[index]; a key (user input when unknown) is cut to 100 bytes on a
+ * UTF-8 character boundary, so that the path stays valid text for the reply. */
 static void subpath(char out[SEG_PATH_MAX], const char *base, const char *key, long index)
 {
+    int len = (int)strnlen(key, 101);
+    if (len > 100)
+        for (len = 100; len > 0 && ((unsigned char)key[len] & 0xC0) == 0x80; len--)
+            ;
     if (index >= 0)
-        snprintf(out, SEG_PATH_MAX, "%s.%s[%ld]", base, key, index);
+        snprintf(out, SEG_PATH_MAX, "%s.%.*s[%ld]", base, len, key, index);
     else
-        snprintf(out, SEG_PATH_MAX, "%s.%s", base, key);
+        snprintf(out, SEG_PATH_MAX, "%s.%.*s", base, len, key);
 }
 
 static bool in_list(const char *s, const char *const *list)
