@@ -418,6 +418,8 @@ describe('bad filters name the offending node', () => {
     ['tier = high', 'filter'],
     [{ and: [deep(8)] }, 'filter.and[0].not.not.not.not.not.not.not'],
     [many(101), 'filter.or[100]'],
+    // An unknown key is named, cut to 100 bytes on a character boundary (é is 2 bytes).
+    [{ field: 'tier', op: 'eq', value: 'high', ['é'.repeat(80)]: 1 }, `filter.${'é'.repeat(50)}`],
   ];
   for (const [filter, path] of BAD) {
     test(`${JSON.stringify(filter).slice(0, 90)} → 400 ${path}`, async () => {
