@@ -100,7 +100,7 @@ int api_account_filter(struct req *r, struct account_filter *f)
 {
     static const char *const known[] = { "owner", "tier", "phase", "industry", "external_id", "q",
                                          "renewal_before", "sort", "limit", "cursor", "domain",
-                                         "band", NULL };
+                                         "band", "segment", NULL };
     static const char *const sorts[] = { "name", "arr", "renewal_date", "created_at", "health",
                                          NULL };
     static const char *const bands[] = { "green", "yellow", "red", "none", NULL };
@@ -136,6 +136,15 @@ int api_account_filter(struct req *r, struct account_filter *f)
             return reply_field_error(r, "sort", "'sort' must be name, arr, renewal_date, "
                                                 "created_at or health, with - for descending"),
                    -1;
+    }
+    /* Last, so that nothing fails after the segment's tree is allocated. */
+    const char *segment = req_query(r, "segment");
+    if (segment) {
+        int64_t id;
+        if (segment[0] < '1' || segment[0] > '9' || parse_i64(segment, &id))
+            return reply_field_error(r, "segment", "'segment' must be a segment id"), -1;
+        if (api_segment_filter(r, "segment", id, &f->segment))
+            return -1;
     }
     return 0;
 }
@@ -187,13 +196,14 @@ int api_accounts_list(struct req *r)
     char *value = NULL;
     if (api_account_filter(r, &f) || api_limit(r, &f.limit) ||
         api_cursor(r, &has, &value, &f.cursor_id))
-        return 0;
+        return api_account_filter_cleanup(&f), 0;
     f.has_cursor = has;
     f.cursor_value = value;
     struct account *v;
     size_t n;
     int rc = store_accounts_list(store_get(), &f, &v, &n);
     free(value);
+    api_account_filter_cleanup(&f);
     if (rc)
         return reply_rc(r, rc, "accounts");
     json_t *data = json_array();

@@ -326,6 +326,7 @@ int api_accounts_export_csv(struct req *r)
     reply_bytes(r, 200, "text/csv; charset=utf-8", buf_steal(&b), len);
     reply_add_header(r, "Content-Disposition", "attachment; filename=\"accounts.csv\"");
 out:
+    api_account_filter_cleanup(&f);
     ctx_cleanup(&x);
     buf_free(&b);
     return 0;

@@ -33,6 +33,12 @@ int api_account_filter(struct req *r, struct account_filter *f);
 int api_phase_known(struct req *r, const char *field, const char *phase);
 /* The JSON form of an account. */
 json_t *api_account_json(const struct account *a);
+/* Frees what api_account_filter allocated (the tree of ?segment=); f stays usable. */
+void api_account_filter_cleanup(struct account_filter *f);
+/* The filter tree of segment id into *out (caller frees with seg_node_free), for
+ * ?segment=<id> on lists (the accounts list; metrics). Replies 400 naming field when there
+ * is no such segment. Returns 0, or -1 after replying. */
+int api_segment_filter(struct req *r, const char *field, int64_t id, struct seg_node **out);
 
 /* ---- handlers */
 int api_healthz(struct req *r);
@@ -154,5 +160,14 @@ int api_metrics_surveys(struct req *r);
 int api_metrics_activity(struct req *r);
 int api_settings_currency_get(struct req *r);
 int api_settings_currency_put(struct req *r);
+
+/* Segments (api/segments.c). */
+int api_segments_list(struct req *r);
+int api_segments_create(struct req *r);
+int api_segments_preview(struct req *r);
+int api_segments_get(struct req *r);
+int api_segments_update(struct req *r);
+int api_segments_delete(struct req *r);
+int api_segment_accounts(struct req *r);
 
 #endif

@@ -17,8 +17,37 @@
 /* ------------------------------------------------------------ the query string */
 
 static const char *const tiers[] = { "high", "low", "tech", NULL };
-static const char *const common_known[] = { "owner", "tier", "phase", "industry", "from", "to",
-                                            "format", NULL };
+static const char *const common_known[] = { "owner", "tier", "phase", "industry", "segment",
+                                            "from", "to", "format", NULL };
+
+/* A compiled segment lives as long as its request (req's ctx, freed with it). */
+static void segment_free(void *p)
+{
+    seg_sql_cleanup(p);
+    free(p);
+}
+
+/* ?segment=<id>: the segment's filter compiled into q's filter. Returns 0, or -1 after
+ * replying 400 naming `segment`. */
+static int segment_param(struct req *r, struct metrics_filter *f)
+{
+    const char *v = req_query(r, "segment");
+    if (!v)
+        return 0;
+    int64_t id;
+    struct seg_node *tree = NULL;
+    if (parse_i64(v, &id) || id <= 0)
+        return reply_field_error(r, "segment", "'segment' must be a segment id"), -1;
+    if (api_segment_filter(r, "segment", id, &tree))
+        return -1;
+    struct seg_sql *sql = xcalloc(1, sizeof(*sql));
+    seg_compile(tree, now_unix(), METRICS_SEGMENT_PARAM, sql);
+    seg_node_free(tree);
+    r->ctx = sql;
+    r->ctx_free = segment_free;
+    f->segment = sql;
+    return 0;
+}
 
 static bool listed(const char *s, const char *const *list)
 {
@@ -62,6 +91,8 @@ int metric_query_parse(struct req *r, const char *const *extra, struct metric_qu
     if (f->industry && (strlen(f->industry) > 500 || !utf8_valid(f->industry, strlen(f->industry))))
         return reply_field_error(r, "industry", "'industry' must be UTF-8 text of at most 500 "
                                                 "bytes"), -1;
+    if (segment_param(r, f))
+        return -1;
     const char *format = req_query(r, "format");
     if (format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)
         return reply_field_error(r, "format", "'format' must be json or csv"), -1;

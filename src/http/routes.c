@@ -124,6 +124,15 @@ const struct route routes[] = {
     R("GET",    "/api/v1/metrics/activity",                  api_metrics_activity,   ROLE_VIEWER, 0),
     R("GET",    "/api/v1/settings/currency",                 api_settings_currency_get, ROLE_VIEWER, 0),
     R("PUT",    "/api/v1/settings/currency",                 api_settings_currency_put, ROLE_ADMIN, 0),
+
+    /* Segments: saved account filters; the creator or an admin changes one (api/segments.c). */
+    R("GET",    "/api/v1/segments",                          api_segments_list,      ROLE_VIEWER, 0),
+    R("POST",   "/api/v1/segments",                          api_segments_create,    ROLE_CSM,    0),
+    R("POST",   "/api/v1/segments/preview",                  api_segments_preview,   ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/segments/:id",                      api_segments_get,       ROLE_VIEWER, 0),
+    R("PATCH",  "/api/v1/segments/:id",                      api_segments_update,    ROLE_CSM,    0),
+    R("DELETE", "/api/v1/segments/:id",                      api_segments_delete,    ROLE_CSM,    0),
+    R("GET",    "/api/v1/segments/:id/accounts",             api_segment_accounts,   ROLE_VIEWER, 0),
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

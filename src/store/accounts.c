@@ -4,6 +4,7 @@
  * List SQL is assembled only from fixed fragments; every value is bound.
  */
 #include "store/db.h"
+#include "segments/filter.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -298,7 +299,19 @@ static char *like_pattern(const char *s)
     return buf_steal(&b);
 }
 
-/* Builds and binds the list query for f; with_page adds the cursor and the limit. */
+#define LIST_SEGMENT_PARAM 13 /* the first placeholder after ?1 .. ?12 below */
+
+/* Finishes with a statement of list_query: a segment's is finalized, others reset. */
+static void list_done(const struct account_filter *f, sqlite3_stmt *s)
+{
+    if (f->segment)
+        sqlite3_finalize(s);
+    else
+        sqlite3_reset(s);
+}
+
+/* Builds and binds the list query for f; with_page adds the cursor and the limit. NULL
+ * (logged) when SQLite refuses a segment's query. */
 static sqlite3_stmt *list_query(struct store *st, const struct account_filter *f, bool with_page)
 {
     const char *expr = sort_expr(f->sort);
@@ -329,6 +342,12 @@ static sqlite3_stmt *list_query(struct store *st, const struct account_filter *f
         buf_printf(&q, " AND a.health_band IS NULL");
     else if (f->band)
         buf_printf(&q, " AND a.health_band = ?12");
+    /* A segment's filter: fixed fragments with placeholders from ?13 (segments/filter.h). */
+    struct seg_sql where = { 0 };
+    if (f->segment) {
+        seg_compile(f->segment, now_unix(), LIST_SEGMENT_PARAM, &where);
+        buf_printf(&q, " AND (%s)", where.sql);
+    }
     if (with_page && f->has_cursor)
         buf_printf(&q, " AND (%s, a.id) %s (?9, ?10)", expr, f->desc ? "<" : ">");
     buf_printf(&q, " ORDER BY %s %s, a.id %s", expr, f->desc ? "DESC" : "ASC",
@@ -336,8 +355,15 @@ static sqlite3_stmt *list_query(struct store *st, const struct account_filter *f
     if (with_page)
         buf_printf(&q, " LIMIT ?11");
 
-    sqlite3_stmt *s = db_prepare(st, q.p);
+    /* Each segment's SQL is its own: prepared for this one use, not cached. */
+    sqlite3_stmt *s = f->segment ? db_prepare_transient(st, q.p) : db_prepare(st, q.p);
     buf_free(&q);
+    if (!s) {
+        seg_sql_cleanup(&where);
+        return NULL;
+    }
+    db_bind_segment(s, LIST_SEGMENT_PARAM, &where);
+    seg_sql_cleanup(&where);
     if (f->owner_id > 0)
         db_bind_i64(s, 1, f->owner_id);
     db_bind_text(s, 2, f->tier);
@@ -374,14 +400,19 @@ int store_accounts_list(struct store *st, const struct account_filter *f, struct
     struct account *v = NULL;
     size_t cnt = 0;
     int rc;
+    *out = NULL;
+    *n = 0;
+    if (!s)
+        return KZ_EDB;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         v = xrealloc(v, (cnt + 1) * sizeof(*v));
         account_row(s, &v[cnt++]);
     }
-    sqlite3_reset(s);
+    rc = db_rc(st, rc);
+    list_done(f, s);
     *out = v;
     *n = cnt;
-    return db_rc(st, rc);
+    return rc;
 }
 
 int store_accounts_each(struct store *st, const struct account_filter *f,
@@ -390,6 +421,8 @@ int store_accounts_each(struct store *st, const struct account_filter *f,
     sqlite3_stmt *s = list_query(st, f, false);
     struct account a;
     int rc;
+    if (!s)
+        return KZ_EDB;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         account_row(s, &a);
         int stop = fn(&a, ctx);
@@ -399,8 +432,9 @@ int store_accounts_each(struct store *st, const struct account_filter *f,
             break;
         }
     }
-    sqlite3_reset(s);
-    return db_rc(st, rc);
+    rc = db_rc(st, rc);
+    list_done(f, s);
+    return rc;
 }
 
 /* ------------------------------------------------------------ tiers */

@@ -44,6 +44,13 @@ char *db_col_text(sqlite3_stmt *s, int i);                    /* heap copy or NU
 void db_col_copy(sqlite3_stmt *s, int i, char *dst, size_t n); /* "" for NULL */
 int64_t db_col_i64(sqlite3_stmt *s, int i, int64_t null_value);
 
+/* Segment filters (store/segments.c): a statement prepared for one use, which the caller
+ * finalizes (NULL, logged, when SQLite refuses it), and the binding of a compiled filter's
+ * values to ?first .. ?(first + nbinds - 1). */
+struct seg_sql;
+sqlite3_stmt *db_prepare_transient(struct store *st, const char *sql);
+void db_bind_segment(sqlite3_stmt *s, int first, const struct seg_sql *q);
+
 /* Current UTC time in the store's text format. */
 void db_now(char out[static 21]);
 

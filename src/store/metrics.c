@@ -17,7 +17,7 @@
 
 static bool filtered(const struct metrics_filter *f)
 {
-    return f->owner_id || f->tier || f->phase || f->industry;
+    return f->owner_id || f->tier || f->phase || f->industry || f->segment;
 }
 
 /* Appends the conditions on accounts `a` for f (each starting with " AND "). */
@@ -33,6 +33,11 @@ static void filter_sql(struct buf *q, const struct metrics_filter *f)
         buf_printf(q, " AND a.phase = ?3");
     if (f->industry)
         buf_printf(q, " AND a.industry = ?4");
+    /* The segment's SQL speaks of accounts `a` with their subscription `s`, which not every
+     * metrics query joins: its members are one uncorrelated subquery, built once. */
+    if (f->segment)
+        buf_printf(q, " AND a.id IN (SELECT a.id FROM accounts a LEFT JOIN subscriptions s "
+                      "ON s.account_id = a.id WHERE %s)", f->segment->sql);
 }
 
 static void filter_bind(sqlite3_stmt *s, const struct metrics_filter *f)
@@ -47,19 +52,23 @@ static void filter_bind(sqlite3_stmt *s, const struct metrics_filter *f)
         db_bind_text(s, 4, f->industry);
 }
 
-/* Prepares q (freeing it) with f bound; the caller binds ?5 on. */
+/* Prepares q (freeing it) with f bound; the caller binds ?5 on. A segment's SQL is its own,
+ * so its statement is prepared for this one use (each_row finalizes it), not cached. */
 static sqlite3_stmt *prepare(struct store *st, struct buf *q, const struct metrics_filter *f)
 {
-    sqlite3_stmt *s = db_prepare(st, q->p);
+    sqlite3_stmt *s = f->segment ? db_prepare_transient(st, q->p) : db_prepare(st, q->p);
     buf_free(q);
     filter_bind(s, f);
+    if (f->segment)
+        db_bind_segment(s, METRICS_SEGMENT_PARAM, f->segment);
     return s;
 }
 
 /* Steps s to the end, calling row(s, ctx) for each row; stops early when it returns nonzero
- * (that value is returned). Resets s. */
-static int each_row(struct store *st, sqlite3_stmt *s, int (*row)(sqlite3_stmt *s, void *ctx),
-                    void *ctx)
+ * (that value is returned). Resets s, or finalizes it when it was prepared for a segment
+ * (f; NULL for a statement without the account filter). */
+static int each_row(struct store *st, sqlite3_stmt *s, const struct metrics_filter *f,
+                    int (*row)(sqlite3_stmt *s, void *ctx), void *ctx)
 {
     int rc = KZ_OK, src;
     while ((src = sqlite3_step(s)) == SQLITE_ROW) {
@@ -68,7 +77,10 @@ static int each_row(struct store *st, sqlite3_stmt *s, int (*row)(sqlite3_stmt *
     }
     if (rc == KZ_OK && src != SQLITE_DONE)
         rc = db_rc(st, src);
-    sqlite3_reset(s);
+    if (f && f->segment)
+        sqlite3_finalize(s);
+    else
+        sqlite3_reset(s);
     return rc;
 }
 
@@ -120,7 +132,7 @@ int store_metrics_subscriptions(struct store *st, const struct metrics_filter *f
     sqlite3_stmt *s = prepare(st, &q, f);
     db_bind_text(s, 5, until);
     struct sub_ctx c = { fn, ctx };
-    return each_row(st, s, sub_row, &c);
+    return each_row(st, s, f, sub_row, &c);
 }
 
 /* ------------------------------------------------------------ renewals */
@@ -167,7 +179,7 @@ int store_metrics_renewals(struct store *st, const struct metrics_filter *f, con
     db_bind_text(s, 5, from);
     db_bind_text(s, 6, to);
     struct renewal_ctx c = { fn, ctx };
-    return each_row(st, s, renewal_read, &c);
+    return each_row(st, s, f, renewal_read, &c);
 }
 
 /* ------------------------------------------------------------ team activity */
@@ -209,7 +221,7 @@ int store_metrics_tasks_done(struct store *st, const struct metrics_filter *f, c
     db_bind_text(s, 5, from);
     db_bind_text(s, 6, to);
     struct activity_ctx c = { fn, ctx };
-    return each_row(st, s, activity_read, &c);
+    return each_row(st, s, f, activity_read, &c);
 }
 
 int store_metrics_touches(struct store *st, const struct metrics_filter *f, const char *from,
@@ -228,7 +240,7 @@ int store_metrics_touches(struct store *st, const struct metrics_filter *f, cons
     db_bind_text(s, 5, from);
     db_bind_text(s, 6, to);
     struct activity_ctx c = { fn, ctx };
-    return each_row(st, s, activity_read, &c);
+    return each_row(st, s, f, activity_read, &c);
 }
 
 struct book_ctx {
@@ -261,7 +273,7 @@ int store_metrics_book(struct store *st, const struct metrics_filter *f,
     filter_sql(&q, f);
     sqlite3_stmt *s = prepare(st, &q, f);
     struct book_ctx c = { fn, ctx };
-    return each_row(st, s, book_read, &c);
+    return each_row(st, s, f, book_read, &c);
 }
 
 struct users_ctx {
@@ -281,7 +293,7 @@ int store_metrics_users(struct store *st,
 {
     sqlite3_stmt *s = db_prepare(st, "SELECT id, name, email FROM users ORDER BY id");
     struct users_ctx c = { fn, ctx };
-    return each_row(st, s, user_read, &c);
+    return each_row(st, s, NULL, user_read, &c);
 }
 
 /* ------------------------------------------------------------ journey */
@@ -317,7 +329,7 @@ int store_metrics_phase_history(struct store *st, const struct metrics_filter *f
     buf_printf(&q, " ORDER BY p.account_id, p.entered_at, p.id");
     sqlite3_stmt *s = prepare(st, &q, f);
     struct phase_ctx c = { fn, ctx };
-    return each_row(st, s, phase_read, &c);
+    return each_row(st, s, f, phase_read, &c);
 }
 
 struct ttv_account {
@@ -384,11 +396,11 @@ int store_metrics_ttv(struct store *st, const struct metrics_filter *f, const ch
     db_bind_text(s, 5, from);
     db_bind_text(s, 6, to);
     struct ttv_ctx c = { .fn = fn, .ctx = ctx };
-    int rc = each_row(st, s, ttv_collect, &c);
+    int rc = each_row(st, s, f, ttv_collect, &c);
     if (rc == KZ_OK && c.n) {
         s = db_prepare(st, "SELECT account_id, min(start_date) FROM subscription_history "
                            "GROUP BY account_id ORDER BY account_id");
-        rc = each_row(st, s, ttv_merge, &c);
+        rc = each_row(st, s, NULL, ttv_merge, &c);
         if (rc == -1)
             rc = KZ_OK;
         if (rc == KZ_OK)
@@ -422,7 +434,7 @@ int store_metrics_account_counts(struct store *st, const struct metrics_filter *
     buf_printf(&q, " GROUP BY 1 ORDER BY 1");
     sqlite3_stmt *s = prepare(st, &q, f);
     struct count_ctx c = { fn, ctx };
-    return each_row(st, s, count_read, &c);
+    return each_row(st, s, f, count_read, &c);
 }
 
 /* ------------------------------------------------------------ health and surveys */
@@ -464,7 +476,7 @@ int store_metrics_health(struct store *st, const struct metrics_filter *f, const
     db_bind_text(s, 5, from);
     db_bind_text(s, 6, to);
     struct health_ctx c = { fn, ctx };
-    return each_row(st, s, health_read, &c);
+    return each_row(st, s, f, health_read, &c);
 }
 
 struct survey_ctx {
@@ -502,5 +514,5 @@ int store_metrics_surveys(struct store *st, const struct metrics_filter *f, cons
     db_bind_text(s, 5, from);
     db_bind_text(s, 6, to);
     struct survey_ctx c = { fn, ctx };
-    return each_row(st, s, survey_read, &c);
+    return each_row(st, s, f, survey_read, &c);
 }

@@ -9,12 +9,17 @@
 #define KZ_STORE_METRICS_H
 
 #include "metrics/metrics.h"
+#include "segments/filter.h"
 #include "store/store.h"
 
 /* The account slice every metric takes, as on the accounts list. */
+/* The first placeholder of a segment's compiled filter in the metrics queries. */
+#define METRICS_SEGMENT_PARAM 20
+
 struct metrics_filter {
     int64_t owner_id;            /* > 0: this owner; -1: unassigned; 0: any */
     const char *tier, *phase, *industry; /* NULL: any */
+    const struct seg_sql *segment; /* a segment compiled from METRICS_SEGMENT_PARAM; NULL: any */
 };
 
 /* subscription_history rows with effective_date <= until ("YYYY-MM-DD"), ordered by

@@ -140,6 +140,7 @@ struct account {
 void account_init(struct account *a);
 void account_cleanup(struct account *a);
 
+struct seg_node;
 struct account_filter {
     int64_t owner_id;          /* > 0: this owner; -1: unassigned; 0: any */
     const char *tier, *phase, *industry, *external_id, *domain;
@@ -152,6 +153,9 @@ struct account_filter {
     const char *cursor_value;
     int64_t cursor_id;
     int limit;                 /* the store returns up to limit + 1 rows */
+    /* A segment's filter tree (segments/filter.h), AND-ed with the filters above; NULL:
+     * none. Owned by whoever set it (api_account_filter_cleanup in the API). */
+    struct seg_node *segment;
 };
 /* The keyset value of a for the given sort field, as text (caller frees). */
 char *account_sort_value(const struct account *a, const char *sort);

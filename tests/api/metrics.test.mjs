@@ -206,6 +206,16 @@ test('filters: owner, tier, phase, industry slice the book', async () => {
   const me = await srv.as(csmA).get(`/api/v1/metrics/mrr?industry=${ind}&from=2024-01&to=2024-01&owner=me`);
   assert.equal(me.json.data[0].mrr, 1000);
   assert.equal((await get('/api/v1/metrics/mrr?industry=nobody&from=2024-01&to=2024-01')).data[0].mrr, 0);
+  // A segment (saved filter tree, docs/segments.md) slices every metric the same way,
+  // including on fields the metrics' own filters do not have (MRR of the subscription).
+  const seg = await srv.as(srv.admin).post('/api/v1/segments',
+    { name: 'metrics big', filter: { and: [{ field: 'industry', op: 'eq', value: ind }, { field: 'mrr', op: 'gte', value: 2000 }] } });
+  assert.equal(seg.status, 201, seg.text);
+  assert.equal(await mrr(`&segment=${seg.json.id}`), 6000);
+  assert.equal(await mrr(`&segment=${seg.json.id}&tier=high`), 4000);
+  const mov = await get(`/api/v1/metrics/movements?segment=${seg.json.id}&from=2024-01&to=2024-01`);
+  assert.equal(mov.data[0].new, 6000);
+  assertProblem(await srv.as(viewer).get('/api/v1/metrics/mrr?segment=abc'), 400, 'segment');
 });
 
 test('bad parameters get a 400 naming the parameter', async () => {
@@ -218,7 +228,7 @@ test('bad parameters get a 400 naming the parameter', async () => {
       assert.equal(r.json.field, 'from');
       assertProblem(await srv.as(viewer).get(`${base}?to=${encodeURIComponent(bad)}`), 400, 'to', bad);
     }
-    const u = await srv.as(viewer).get(`${base}?segment=1`);
+    const u = await srv.as(viewer).get(`${base}?segment=999999`);
     assertProblem(u, 400, 'segment');
     assert.equal(u.json.field, 'segment');
     assert.equal((await srv.as(viewer).get(`${base}?tier=gold`)).json.field, 'tier');

@@ -544,6 +544,73 @@ const GLOBAL_ROUTES = [
   },
 ];
 
+// Segments: everyone reads; csm and admin create; the creator or an admin changes one. The
+// PATCH and DELETE cases use a segment the csm created (a csm on another's: the describe below).
+const segFilter = { field: 'tier', op: 'eq', value: 'high' };
+const mkSegment = async (who) => {
+  const r = await srv.as(who).post('/api/v1/segments', { name: `matrix ${Math.random().toString(36).slice(2)}`, filter: segFilter });
+  assertStatus(r, 201, 'fixture segment');
+  return r.json;
+};
+GLOBAL_ROUTES.push(
+  {
+    route: 'POST /api/v1/segments', allowed: ['csm', 'admin'], expect: 201,
+    setup: async () => {
+      const name = `matrix new ${Math.random().toString(36).slice(2)}`;
+      return {
+        method: 'POST', path: '/api/v1/segments', body: { name, filter: segFilter },
+        check: async (ok) => assert.equal((await srv.listAll(srv.admin, '/api/v1/segments?limit=500')).items.some((x) => x.name === name), ok),
+      };
+    },
+  },
+  {
+    route: 'PATCH /api/v1/segments/{id}', allowed: ['csm', 'admin'], expect: 200,
+    setup: async () => {
+      const seg = await mkSegment(csm);
+      return {
+        method: 'PATCH', path: `/api/v1/segments/${seg.id}`, body: { description: 'changed' },
+        check: async (ok) => assert.equal((await admin().get(`/api/v1/segments/${seg.id}`)).json.description, ok ? 'changed' : null),
+      };
+    },
+  },
+  {
+    route: 'DELETE /api/v1/segments/{id}', allowed: ['csm', 'admin'], expect: 204,
+    setup: async () => {
+      const seg = await mkSegment(csm);
+      return {
+        method: 'DELETE', path: `/api/v1/segments/${seg.id}`,
+        check: async (ok) => assert.equal((await admin().get(`/api/v1/segments/${seg.id}`)).status, ok ? 404 : 200),
+      };
+    },
+  },
+  {
+    // A read with a body: nothing is saved, so viewers may call it.
+    route: 'POST /api/v1/segments/preview', allowed: ['viewer', 'csm', 'admin'], expect: 200,
+    setup: async () => ({ method: 'POST', path: '/api/v1/segments/preview', body: { filter: segFilter } }),
+  },
+);
+describe('segments another user created', () => {
+  test('a csm may not change or delete another CSM\'s segment (403); an admin may', async () => {
+    const seg = await mkSegment(csm2);
+    assertProblem(await srv.as(csm).patch(`/api/v1/segments/${seg.id}`, { description: 'x' }), 403);
+    assertProblem(await srv.as(csm).del(`/api/v1/segments/${seg.id}`), 403);
+    assert.equal((await admin().get(`/api/v1/segments/${seg.id}`)).json.description, null);
+    const own = await mkSegment(srv.admin);
+    assertProblem(await srv.as(csm).patch(`/api/v1/segments/${own.id}`, { description: 'x' }), 403);
+    assertStatus(await admin().patch(`/api/v1/segments/${seg.id}`, { description: 'by admin' }), 200);
+    assertStatus(await admin().del(`/api/v1/segments/${seg.id}`), 204);
+  });
+  test('everyone signed in reads segments and their members', async () => {
+    const seg = await mkSegment(csm2);
+    for (const who of [viewer, csm, srv.admin]) {
+      for (const p of ['/api/v1/segments', `/api/v1/segments/${seg.id}`, `/api/v1/segments/${seg.id}/accounts`, `/api/v1/accounts?segment=${seg.id}`]) {
+        assertStatus(await srv.as(who).get(p), 200, p);
+      }
+    }
+    assertProblem(await srv.as(null).get(`/api/v1/segments/${seg.id}`), 401);
+  });
+});
+
 describe('admin-only and per-user routes', () => {
   for (const def of GLOBAL_ROUTES) {
     for (const [role, who] of ROLES) {
