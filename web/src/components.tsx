@@ -3,9 +3,10 @@
 import type { ComponentChildren } from 'preact';
 import { createContext } from 'preact';
 import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
-import type { Account, User } from './api';
+import type { Account, Lifecycle, User } from './api';
+import { api } from './api';
 import { ApiError } from './api';
-import { setLang, t } from './i18n';
+import { lang, setLang, t } from './i18n';
 import type { Key, Lang } from './i18n';
 import { fmtNumber } from './format';
 import { linkClick } from './router';
@@ -112,9 +113,22 @@ export function TierBadge({ tier }: { tier: string | null | undefined }) {
   return <span class={`tag tier-${tier}`}>{tierLabel(tier)}</span>;
 }
 
+/** The lifecycle in force (GET /api/v1/settings/lifecycle), fetched once per page load. */
+let lifecycleP: Promise<Lifecycle> | null = null;
+export function loadLifecycle(fresh = false): Promise<Lifecycle> {
+  if (!lifecycleP || fresh) lifecycleP = api.get<Lifecycle>('/api/v1/settings/lifecycle').catch((e) => { lifecycleP = null; throw e; });
+  return lifecycleP;
+}
+export function useLifecycle() {
+  return useAsync(() => loadLifecycle(), []);
+}
+
 export function PhaseBadge({ phase }: { phase: string | null | undefined }) {
+  const lc = useLifecycle();
   if (!phase) return <span>{t('common.none')}</span>;
-  return <span class={`tag phase-${phase}`}>{phaseLabel(phase)}</span>;
+  const def = lc.data?.phases.find((p) => p.key === phase);
+  const text = def ? (lang() === 'ja' ? def.label_ja : def.label_en) : phaseLabel(phase);
+  return <span class={`tag phase-${phase}`}>{text}</span>;
 }
 
 /** A toast line at the bottom of the screen, read by screen readers. */
