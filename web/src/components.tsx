@@ -85,7 +85,8 @@ export function AsyncList<T>({ state, empty, children }: {
 
 const BAND_ICON: Record<string, string> = { green: '●', yellow: '▲', red: '◆' };
 
-export function HealthBadge({ account, large, hideEmpty }: { account: Pick<Account, 'health' | 'band'>; large?: boolean; hideEmpty?: boolean }) {
+export function HealthBadge({ account, large, hideEmpty, testid }: { account: Pick<Account, 'health' | 'band'>; large?: boolean; hideEmpty?: boolean; testid?: string }) {
+  const tid = testid ?? (large ? 'health-score' : undefined);
   // The health API may give a number with a separate band, or an object {score, band}.
   const h = account.health as unknown;
   const obj = h !== null && typeof h === 'object' ? (h as { score?: number | null; band?: Account['band'] }) : null;
@@ -93,11 +94,11 @@ export function HealthBadge({ account, large, hideEmpty }: { account: Pick<Accou
   const score = obj ? obj.score ?? null : typeof h === 'number' ? h : null;
   if (!band && (score === undefined || score === null)) {
     if (hideEmpty) return null;
-    return <span class="badge badge-none" data-testid={large ? 'health-score' : undefined} title={t('band.none')}>{t('common.none')}</span>;
+    return <span class="badge badge-none" data-testid={tid} title={t('band.none')}>{t('common.none')}</span>;
   }
   const label = band ? t(`band.${band}` as Key) : '';
   return (
-    <span class={`badge band-${band ?? 'none'}${large ? ' badge-large' : ''}`} data-testid={large ? 'health-score' : undefined}>
+    <span class={`badge band-${band ?? 'none'}${large ? ' badge-large' : ''}`} data-testid={tid}>
       <span aria-hidden="true">{band ? BAND_ICON[band] : ''}</span>
       {score !== undefined && score !== null && <strong>{fmtNumber(Math.round(score))}</strong>}
       <span>{label}</span>

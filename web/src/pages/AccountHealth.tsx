@@ -90,7 +90,7 @@ export function HealthCard({ account }: { account: Account }) {
           <>
             <div class="health-top">
               <div class="health-score">
-                <HealthBadge account={{ health: h.score, band: h.band }} large />
+                <HealthBadge account={{ health: h.score, band: h.band }} large testid="health-card-score" />
                 <p class="muted small">{t('health.bands', { green: h.bands.green, red: h.bands.red })}</p>
                 <dl class="kpis health-change">
                   <div><dt>{t('health.change7')}</dt><dd data-testid="change-7d">{signed(h.change_7d)}</dd></div>
