@@ -836,7 +836,7 @@ const ja: Record<Key, string> = {
   'ttv.noValueMilestone': '成果実感のマイルストーンが設定されていません。',
   'ttv.notYet': '成果実感のマイルストーンはまだ未達成です。',
   'ttv.noStart': '契約開始日がありません。',
-  'crit.manual': '手動で完了',
+  'crit.manual': '手動（CSMが確認）',
   'crit.event': '自動: 「{event}」を{n}回',
   'crit.eventWithin': '自動: {d}日以内に「{event}」を{n}回',
   'crit.seatShare': '自動: 30日間で席数の{p}がアクティブ',

@@ -78,7 +78,7 @@ export function Sparkline({ days, bands }: { days: HealthDay[]; bands: { green: 
 }
 
 export function HealthCard({ account }: { account: Account }) {
-  const health = useAsync(() => api.get<Health>(`/api/v1/accounts/${account.id}/health`), [account.id, account.updated_at]);
+  const health = useAsync(() => api.get<Health>(`/api/v1/accounts/${account.id}/health`), [account.id, account.updated_at, JSON.stringify(account.sentiment ?? null)]);
   const hist = useAsync(() => api.get<{ data: HealthDay[] }>(`/api/v1/accounts/${account.id}/health/history?from=${addDaysISO(todayISO(), -89)}`).then((r) => r.data), [account.id]);
   const h = health.data;
   return (
