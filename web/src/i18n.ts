@@ -104,7 +104,7 @@ const en = {
   'sort.health': 'Health (lowest first)',
   'sort.-health': 'Health (highest first)',
   'accounts.band': 'Health band',
-  'cockpit.allAtRisk': 'All {n} at-risk accounts',
+  'cockpit.allAtRisk': 'Show all {n} at risk',
   'tier.high': 'High touch',
   'tier.low': 'Low touch',
   'tier.tech': 'Tech touch',
