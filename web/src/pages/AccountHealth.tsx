@@ -147,10 +147,10 @@ function Dear({ health: h }: { health: Health }) {
                     </th>
                     {m.has_data ? (
                       <>
-                        <td class="num">{fmtRaw(m, m.value)}</td>
-                        <td class="num">{n1(m.sub_score!)}</td>
-                        <td class="num">{fmtNumber(m.weight)}</td>
-                        <td class="num">{t('unit.points', { n: n1(m.contribution) })}</td>
+                        <td class="num" data-label={t('health.raw')}>{fmtRaw(m, m.value)}</td>
+                        <td class="num" data-label={t('health.sub')}>{n1(m.sub_score!)}</td>
+                        <td class="num" data-label={t('health.weight')}>{fmtNumber(m.weight)}</td>
+                        <td class="num" data-label={t('health.contribution')}>{t('unit.points', { n: n1(m.contribution) })}</td>
                       </>
                     ) : (
                       <td colSpan={4} class="missing" data-testid="missing">
