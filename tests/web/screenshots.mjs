@@ -15,7 +15,9 @@ try {
   const r = await env.srv.as(env.srv.admin).get(`/api/v1/accounts?owner=${(await env.srv.login('sato@example.com', 'kizuna-demo')).user.id}&sort=-arr&limit=1`);
   const id = r.json.data[0].id;
   // The CSM's sentiment, as a CSM would record it after a meeting (it counts in Engagement).
-  await env.srv.as(env.srv.admin).put(`/api/v1/accounts/${id}/sentiment`, { score: 4, note: '定例会で活用状況を確認。管理者の方は前向き。' });
+  const sato = await env.srv.login('sato@example.com', 'kizuna-demo');
+  await env.srv.request('PUT', `/api/v1/accounts/${id}/sentiment`, { cookie: sato.cookie, headers: { origin: env.srv.origin }, body: { score: 4, note: '定例会で活用状況を確認。管理者の方は前向き。' } });
+  await env.srv.as(env.srv.admin).post('/api/v1/health/recompute', {});
   // Overview with the DEAR breakdown: a taller window so that all four components show.
   await page.setViewportSize({ width: 1280, height: 1500 });
   await page.goto(`/accounts/${id}`);

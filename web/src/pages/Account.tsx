@@ -62,7 +62,7 @@ export function AccountPage({ id }: { id: number }) {
         tabs={TABS.map((k) => ({ key: k, label: t(`tab.${k}` as Key) }))}
         onSelect={(k) => navigate(`/accounts/${id}${k === 'overview' ? '' : `?tab=${k}`}`, true)} />
       <div role="tabpanel" id="acct-panel" aria-labelledby={`acct-tab-${tab}`} class="tabpanel" tabIndex={0}>
-        {tab === 'overview' && <Overview account={a} contacts={contacts} onAccount={account.set} />}
+        {tab === 'overview' && <Overview account={a} contacts={contacts} onAccount={(x) => { account.set(x); setTimeout(account.reload, 2500); }} />}
         {tab === 'journey' && <JourneyTab account={a} onAccount={account.reload} />}
         {tab === 'success' && <SuccessTab account={a} />}
         {tab === 'surveys' && <SurveysTab account={a} contacts={contacts.data ?? []} />}

@@ -170,7 +170,6 @@ function Dear({ health: h }: { health: Health }) {
 
 /* ------------------------------------------------------------ sentiment */
 
-const FACES = ['', '😟', '🙁', '😐', '🙂', '😀'];
 
 export function SentimentCard({ account, onChange }: { account: Account; onChange: (a: Account) => void }) {
   const me = useMe();
@@ -206,7 +205,7 @@ export function SentimentCard({ account, onChange }: { account: Account; onChang
       {!editing ? (
         s ? (
           <div>
-            <p class="sentiment-score"><span aria-hidden="true">{FACES[s.score]}</span> <strong data-testid="sentiment-score">{s.score} / 5</strong> {t(`sentiment.s${s.score}` as Key)}</p>
+            <p class="sentiment-score"><strong data-testid="sentiment-score">{s.score} / 5</strong> {t(`sentiment.s${s.score}` as Key)}</p>
             {s.note && <p class="pre" data-testid="sentiment-note">{s.note}</p>}
             <p class="muted small">{t('sentiment.by', { name: userName(s.by), at: fmtDateTime(s.at) })}</p>
           </div>
@@ -218,7 +217,7 @@ export function SentimentCard({ account, onChange }: { account: Account; onChang
             {[1, 2, 3, 4, 5].map((x) => (
               <label class={`seg-opt${score === x ? ' on' : ''}`}>
                 <input type="radio" name="sentiment" value={x} checked={score === x} onChange={() => setScore(x)} />
-                <span aria-hidden="true">{FACES[x]}</span> {x} <span class="small">{t(`sentiment.s${x}` as Key)}</span>
+                {x} <span class="small">{t(`sentiment.s${x}` as Key)}</span>
               </label>
             ))}
           </fieldset>
