@@ -67,6 +67,15 @@ test('Overview in Japanese: DEAR component names and the not-counted mark', asyn
   if (h.components.some((c) => c.measures.some((m) => !m.has_data))) {
     assert.match(await card.getByTestId('missing').first().textContent(), /対象外 — 重みを再配分/);
   }
+  // The journey in the seeds' terms: phase history, milestones, the lifecycle's Japanese labels.
+  const j = await api(`/api/v1/accounts/${acct.id}/journey`);
+  await ja.getByRole('tab', { name: 'ジャーニー' }).click();
+  await ja.getByRole('heading', { name: /フェーズ履歴/ }).waitFor();
+  await ja.getByRole('heading', { name: 'マイルストーン', exact: true }).waitFor();
+  assert.match(await ja.getByTestId('milestones').textContent(), new RegExp(j.phases[0].milestones[0].label_ja));
+  assert.match(await ja.getByTestId('phase-history').textContent(), new RegExp(j.history[0].label_ja));
+  await ja.getByRole('tab', { name: 'アンケート' }).click();
+  await ja.getByRole('heading', { name: 'アンケート結果' }).waitFor();
   env.assertNoConsoleErrors(ja);
   await ja.context().close();
 });
