@@ -19,8 +19,10 @@ before(async () => {
 
 const PAGES = () => [
   '/', '/accounts', `/accounts/${acctId}`, `/accounts/${acctId}?tab=timeline`, `/accounts/${acctId}?tab=usage`,
-  `/accounts/${acctId}?tab=stakeholders`, `/accounts/${acctId}?tab=tasks`, '/settings?tab=users', '/settings?tab=tokens',
-  '/settings?tab=writeKeys', '/settings?tab=tiers', '/settings?tab=keyEvents', '/settings?tab=import',
+  `/accounts/${acctId}?tab=stakeholders`, `/accounts/${acctId}?tab=tasks`, `/accounts/${acctId}?tab=journey`,
+  `/accounts/${acctId}?tab=success`, `/accounts/${acctId}?tab=surveys`, '/accounts?band=red&sort=health', '/settings?tab=users', '/settings?tab=tokens',
+  '/settings?tab=writeKeys', '/settings?tab=tiers', '/settings?tab=keyEvents', '/settings?tab=healthModel', '/settings?tab=lifecycle',
+  '/settings?tab=import',
 ];
 
 /** Controls without an accessible name (label, aria-label(ledby), title, or text for buttons). */

@@ -70,7 +70,7 @@ export interface Account {
   id: number; name: string; domain: string | null; external_id: string | null; industry: string | null;
   employees: number | null; address: string | null; purpose: string | null; challenges: string | null;
   owner_id: number | null; tier: 'high' | 'low' | 'tech'; tier_override: string | null;
-  phase: 'onboarding' | 'adoption' | 'expansion' | 'churned'; custom: Record<string, unknown>;
+  phase: string; custom: Record<string, unknown>;
   plan: string | null; mrr: number | null; arr: number | null; currency: string | null;
   renewal_date: string | null; subscription_status: 'trial' | 'active' | 'churned' | null;
   created_at: string; updated_at: string;
@@ -78,6 +78,7 @@ export interface Account {
   health?: number | { score?: number | null; band?: 'green' | 'yellow' | 'red' | null } | null;
   band?: 'green' | 'yellow' | 'red' | null; last_seen_at?: string | null;
   owner_name?: string | null;
+  sentiment?: Sentiment | null;
 }
 export interface Subscription {
   account_id: number; plan: string; mrr: number; arr: number; currency: string; seats: number;
@@ -117,3 +118,62 @@ export interface Token { id: number; user_id: number; name: string; prefix: stri
 export interface WriteKey { id: number; name: string; key: string; created_at: string; revoked_at: string | null }
 export interface TierThreshold { currency: string; high_min_arr: number; low_min_arr: number }
 export interface ImportResult { rows: number; created: number; updated: number; failed: number; errors_omitted?: number; errors: { line: number; column: string | null; reason: string }[] }
+
+// Health (docs/health.md), journey (docs/journey.md), success plans and surveys (docs/success.md).
+export type Band = 'green' | 'yellow' | 'red';
+export interface Sentiment { score: number; note: string | null; at: string; by: number | null }
+export interface HealthMeasure {
+  key: string; label_en: string; label_ja: string; unit: 'share' | 'ratio' | 'days' | 'count' | 'nps' | 'rating' | string;
+  has_data: boolean; weight: number; range: { worst: number; best: number }; value: number | null;
+  sub_score: number | null; effective_weight: number; contribution: number; missing_reason: string | null;
+}
+export interface HealthComponent {
+  key: string; label_en: string; label_ja: string; has_data: boolean; score: number | null; weight: number;
+  effective_weight: number; contribution: number; measures: HealthMeasure[];
+}
+export interface Health {
+  account_id: number; computed_at: string; score: number | null; band: Band | null; model: string;
+  bands: { green: number; red: number }; components: HealthComponent[]; renormalised: boolean;
+  change_7d: number | null; change_30d: number | null;
+}
+export interface HealthDay { day: string; score: number | null; band: Band | null; deployment: number | null; engagement: number | null; adoption: number | null; roi: number | null }
+export interface HealthModel {
+  bands: { green: number; red: number };
+  components: Record<string, { weight: number; measures: Record<string, { weight: number; worst: number; best: number }> }>;
+  tiers: Record<string, unknown>; recompute_minutes: number;
+}
+export type Criterion =
+  | { type: 'event_count'; event: string; count?: number; within_days?: number }
+  | { type: 'active_users'; count?: number; seat_share?: number }
+  | { type: 'survey_answered'; survey: 'nps' | 'csat' | 'ces' }
+  | { type: 'subscription'; condition: 'renewed' | 'grew' };
+export interface MilestoneDef { key: string; label_ja: string; label_en: string; required: boolean; value: boolean; criterion: Criterion | null }
+export interface PhaseDef { key: string; label_ja: string; label_en: string; terminal: boolean; expected_days: number | null; milestones: MilestoneDef[] }
+export interface Lifecycle { phases: PhaseDef[] }
+export interface JourneyMilestone extends MilestoneDef {
+  state: 'open' | 'complete' | 'reopened'; completed_at: string | null; completed_by: 'criterion' | 'manual' | null;
+  user: { id: number; name: string } | null; detail: string | null; updated_at: string | null;
+}
+export interface JourneyPhase extends PhaseDef { current: boolean; required_total: number; required_complete: number; milestones: JourneyMilestone[] }
+export interface Journey {
+  account_id: number; phase: { key: string; label_ja: string; label_en: string; terminal: boolean };
+  entered_at: string; days_in_phase: number; expected_days: number | null; overdue: boolean; overdue_2x: boolean;
+  phases: JourneyPhase[];
+  history: { phase: string; label_ja: string; label_en: string; entered_at: string; left_at: string | null; days_spent: number;
+    moved_by: 'initial' | 'milestones' | 'manual' | 'churn' | 'reactivation'; user: { id: number; name: string } | null; reason: string | null }[];
+  ttv: { days: number | null; reason: string | null; milestone: string | null; start_date: string | null; value_reached_at: string | null };
+}
+export type GoalStatus = 'active' | 'achieved' | 'missed' | 'cancelled';
+export interface Goal {
+  id: number; account_id: number; title: string; metric: string; unit: string | null; baseline: number | null; target: number;
+  current: number | null; due_date: string | null; status: GoalStatus; attainment: number | null;
+  attainment_unknown_reason: string | null; created_at: string; updated_at: string;
+}
+export interface GoalValue { id: number; goal_id: number; value: number; measured_at: string; user_id: number | null }
+export type SurveyType = 'nps' | 'csat' | 'ces';
+export interface SurveyResponse { id: number; account_id: number; contact_id: number | null; type: SurveyType; score: number; comment: string | null; answered_at: string; created_at: string }
+export interface SurveySummary {
+  nps: { responses: number; promoters: number; passives: number; detractors: number; score: number | null };
+  csat: { responses: number; satisfied: number; satisfied_pct: number | null; mean: number | null };
+  ces: { responses: number; easy: number; easy_pct: number | null; mean: number | null };
+}

@@ -3,9 +3,10 @@
 import type { ComponentChildren } from 'preact';
 import { createContext } from 'preact';
 import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
-import type { Account, User } from './api';
+import type { Account, Lifecycle, User } from './api';
+import { api } from './api';
 import { ApiError } from './api';
-import { setLang, t } from './i18n';
+import { lang, setLang, t } from './i18n';
 import type { Key, Lang } from './i18n';
 import { fmtNumber } from './format';
 import { linkClick } from './router';
@@ -84,7 +85,8 @@ export function AsyncList<T>({ state, empty, children }: {
 
 const BAND_ICON: Record<string, string> = { green: '●', yellow: '▲', red: '◆' };
 
-export function HealthBadge({ account, large, hideEmpty }: { account: Pick<Account, 'health' | 'band'>; large?: boolean; hideEmpty?: boolean }) {
+export function HealthBadge({ account, large, hideEmpty, testid }: { account: Pick<Account, 'health' | 'band'>; large?: boolean; hideEmpty?: boolean; testid?: string }) {
+  const tid = testid ?? (large ? 'health-score' : undefined);
   // The health API may give a number with a separate band, or an object {score, band}.
   const h = account.health as unknown;
   const obj = h !== null && typeof h === 'object' ? (h as { score?: number | null; band?: Account['band'] }) : null;
@@ -92,11 +94,11 @@ export function HealthBadge({ account, large, hideEmpty }: { account: Pick<Accou
   const score = obj ? obj.score ?? null : typeof h === 'number' ? h : null;
   if (!band && (score === undefined || score === null)) {
     if (hideEmpty) return null;
-    return <span class="badge badge-none" data-testid={large ? 'health-score' : undefined} title={t('band.none')}>{t('common.none')}</span>;
+    return <span class="badge badge-none" data-testid={tid} title={t('band.none')}>{t('common.none')}</span>;
   }
   const label = band ? t(`band.${band}` as Key) : '';
   return (
-    <span class={`badge band-${band ?? 'none'}${large ? ' badge-large' : ''}`} data-testid={large ? 'health-score' : undefined}>
+    <span class={`badge band-${band ?? 'none'}${large ? ' badge-large' : ''}`} data-testid={tid}>
       <span aria-hidden="true">{band ? BAND_ICON[band] : ''}</span>
       {score !== undefined && score !== null && <strong>{fmtNumber(Math.round(score))}</strong>}
       <span>{label}</span>
@@ -112,9 +114,22 @@ export function TierBadge({ tier }: { tier: string | null | undefined }) {
   return <span class={`tag tier-${tier}`}>{tierLabel(tier)}</span>;
 }
 
+/** The lifecycle in force (GET /api/v1/settings/lifecycle), fetched once per page load. */
+let lifecycleP: Promise<Lifecycle> | null = null;
+export function loadLifecycle(fresh = false): Promise<Lifecycle> {
+  if (!lifecycleP || fresh) lifecycleP = api.get<Lifecycle>('/api/v1/settings/lifecycle').catch((e) => { lifecycleP = null; throw e; });
+  return lifecycleP;
+}
+export function useLifecycle() {
+  return useAsync(() => loadLifecycle(), []);
+}
+
 export function PhaseBadge({ phase }: { phase: string | null | undefined }) {
+  const lc = useLifecycle();
   if (!phase) return <span>{t('common.none')}</span>;
-  return <span class={`tag phase-${phase}`}>{phaseLabel(phase)}</span>;
+  const def = lc.data?.phases.find((p) => p.key === phase);
+  const text = def ? (lang() === 'ja' ? def.label_ja : def.label_en) : phaseLabel(phase);
+  return <span class={`tag phase-${phase}`}>{text}</span>;
 }
 
 /** A toast line at the bottom of the screen, read by screen readers. */

@@ -13,8 +13,11 @@ import type { Key } from '../i18n';
 import { navigate, useLocation } from '../router';
 import { TL_ICON } from './Cockpit';
 import { UsageChart } from '../charts/UsageChart';
+import { HealthCard, SentimentCard } from './AccountHealth';
+import { JourneyTab } from './AccountJourney';
+import { SuccessTab, SurveysTab } from './AccountSuccess';
 
-const TABS = ['overview', 'timeline', 'usage', 'stakeholders', 'tasks'] as const;
+const TABS = ['overview', 'journey', 'success', 'surveys', 'timeline', 'usage', 'stakeholders', 'tasks'] as const;
 type Tab = (typeof TABS)[number];
 
 export function AccountPage({ id }: { id: number }) {
@@ -49,7 +52,7 @@ export function AccountPage({ id }: { id: number }) {
         <dl class="kpis">
           <div><dt>{t('account.health')}</dt><dd><HealthBadge account={a} large /></dd></div>
           <div><dt>{t('account.tier')}</dt><dd><TierBadge tier={a.tier} /></dd></div>
-          <div><dt>{t('account.phase')}</dt><dd><PhaseBadge phase={a.phase} /></dd></div>
+          <div><dt>{t('account.phase')}</dt><dd data-testid="header-phase"><PhaseBadge phase={a.phase} /></dd></div>
           <div><dt>{t('account.arr')}</dt><dd class="kpi-num">{fmtMoney(a.arr, a.currency)}</dd></div>
           <div><dt>{t('account.renewal')}</dt><dd>{fmtDate(a.renewal_date)}</dd></div>
           <div><dt>{t('account.owner')}</dt><dd>{userName(a.owner_id, a.owner_name)}</dd></div>
@@ -59,7 +62,10 @@ export function AccountPage({ id }: { id: number }) {
         tabs={TABS.map((k) => ({ key: k, label: t(`tab.${k}` as Key) }))}
         onSelect={(k) => navigate(`/accounts/${id}${k === 'overview' ? '' : `?tab=${k}`}`, true)} />
       <div role="tabpanel" id="acct-panel" aria-labelledby={`acct-tab-${tab}`} class="tabpanel" tabIndex={0}>
-        {tab === 'overview' && <Overview account={a} contacts={contacts} />}
+        {tab === 'overview' && <Overview account={a} contacts={contacts} onAccount={(x) => { account.set(x); setTimeout(account.reload, 2500); }} />}
+        {tab === 'journey' && <JourneyTab account={a} onAccount={account.reload} />}
+        {tab === 'success' && <SuccessTab account={a} />}
+        {tab === 'surveys' && <SurveysTab account={a} contacts={contacts.data ?? []} />}
         {tab === 'timeline' && <Timeline account={a} contacts={contacts.data ?? []} />}
         {tab === 'usage' && <UsageTab account={a} />}
         {tab === 'stakeholders' && <Stakeholders contacts={contacts} />}
@@ -76,7 +82,7 @@ function Info({ label, value }: { label: string; value: unknown }) {
   return <div class="info"><dt>{label}</dt><dd>{v}</dd></div>;
 }
 
-function Overview({ account: a, contacts }: { account: Account; contacts: ReturnType<typeof useAsync<Contact[]>> }) {
+function Overview({ account: a, contacts, onAccount }: { account: Account; contacts: ReturnType<typeof useAsync<Contact[]>>; onAccount: (a: Account) => void }) {
   // The account carries its current plan: without one there is no subscription to ask for.
   const hasSub = a.plan !== null || a.subscription_status !== null;
   const sub = useAsync(() => (!hasSub ? Promise.resolve(null) : api.get<Subscription>(`/api/v1/accounts/${a.id}/subscription`)).catch((e) => {
@@ -90,6 +96,11 @@ function Overview({ account: a, contacts }: { account: Account; contacts: Return
   const custom = Object.entries(a.custom ?? {});
   const byRole = (r: ContactRole) => (contacts.data ?? []).filter((c) => c.role === r);
   return (
+    <div class="stack">
+    <div class="grid-health">
+      <HealthCard account={a} />
+      <SentimentCard account={a} onChange={onAccount} />
+    </div>
     <div class="grid-2">
       <section class="card" aria-labelledby="h-basic">
         <h2 id="h-basic">{t('overview.basic')}</h2>
@@ -152,6 +163,7 @@ function Overview({ account: a, contacts }: { account: Account; contacts: Return
           </AsyncList>
         </section>
       </div>
+    </div>
     </div>
   );
 }

@@ -4,15 +4,16 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, qs } from '../api';
 import type { Account, List } from '../api';
-import { ErrorBox, HealthBadge, Link, Loading, PhaseBadge, TierBadge, useAsync, useMe, useUserName, UsersContext } from '../components';
+import { ErrorBox, HealthBadge, Link, Loading, PhaseBadge, TierBadge, useAsync, useLifecycle, useMe, useUserName, UsersContext } from '../components';
 import { fmtDate, fmtMoney, fmtRelative } from '../format';
-import { t } from '../i18n';
+import { lang, t } from '../i18n';
 import type { Key } from '../i18n';
 import { navigate, useLocation } from '../router';
 import { useContext } from 'preact/hooks';
 
 const PAGE = 50;
-const SORTS = ['name', '-name', '-arr', 'arr', 'renewal_date', '-renewal_date', '-created_at', 'created_at'] as const;
+const SORTS = ['name', '-name', 'health', '-health', '-arr', 'arr', 'renewal_date', '-renewal_date', '-created_at', 'created_at'] as const;
+const BANDS = ['green', 'yellow', 'red', 'none'] as const;
 
 export function Accounts() {
   const loc = useLocation();
@@ -25,10 +26,12 @@ export function Accounts() {
   const tier = loc.search.get('tier') ?? '';
   const phase = loc.search.get('phase') ?? '';
   const owner = loc.search.get('owner') ?? '';
+  const band = loc.search.get('band') ?? '';
+  const lifecycle = useLifecycle();
   const sortRaw = loc.search.get('sort') ?? 'name';
   const sort = (SORTS as readonly string[]).includes(sortRaw) ? sortRaw : 'name';
   const cursor = loc.search.get('cursor') ?? '';
-  const filters = { q, tier, phase, owner, sort: sort === 'name' ? '' : sort };
+  const filters = { q, tier, phase, band, owner, sort: sort === 'name' ? '' : sort };
 
   const [search, setSearch] = useState(q);
   useEffect(() => setSearch(q), [q]);
@@ -51,7 +54,7 @@ export function Accounts() {
   const state = useAsync(() => api.get<List<Account>>(`/api/v1/accounts${qs({ ...filters, sort, limit: PAGE, cursor })}`), [loc.href]);
   const page = stack.current.length + 1;
 
-  const sortHeader = (col: 'name' | 'arr' | 'renewal_date', label: string, numeric = false) => {
+  const sortHeader = (col: 'name' | 'arr' | 'renewal_date' | 'health', label: string, numeric = false) => {
     const asc = sort === col;
     const desc = sort === `-${col}`;
     const nextSort = col === 'arr' ? (desc ? 'arr' : '-arr') : asc ? `-${col}` : col;
@@ -69,7 +72,7 @@ export function Accounts() {
     <section class="page">
       <div class="page-head">
         <h1>{t('accounts.title')}</h1>
-        <a class="btn" href={`/api/v1/accounts.csv${qs({ q, tier, phase, owner, sort })}`} download="accounts.csv" data-testid="export-csv">{t('accounts.export')}</a>
+        <a class="btn" href={`/api/v1/accounts.csv${qs({ q, tier, phase, band, owner, sort })}`} download="accounts.csv" data-testid="export-csv">{t('accounts.export')}</a>
       </div>
       <form class="filters" role="search" onSubmit={(e) => { e.preventDefault(); set({ q: search.trim() }); }}>
         <label class="field field-grow">
@@ -88,7 +91,15 @@ export function Accounts() {
           <span>{t('accounts.phase')}</span>
           <select value={phase} data-testid="filter-phase" onChange={(e) => set({ phase: (e.currentTarget as HTMLSelectElement).value })}>
             <option value="">{t('common.all')}</option>
-            {['onboarding', 'adoption', 'expansion', 'churned'].map((x) => <option value={x}>{t(`phase.${x}` as Key)}</option>)}
+            {(lifecycle.data?.phases ?? []).map((p) => <option value={p.key}>{lang() === 'ja' ? p.label_ja : p.label_en}</option>)}
+            {!lifecycle.data && phase && <option value={phase}>{phase}</option>}
+          </select>
+        </label>
+        <label class="field">
+          <span>{t('accounts.band')}</span>
+          <select value={band} data-testid="filter-band" onChange={(e) => set({ band: (e.currentTarget as HTMLSelectElement).value })}>
+            <option value="">{t('common.all')}</option>
+            {BANDS.map((x) => <option value={x}>{t(`band.${x}` as Key)}</option>)}
           </select>
         </label>
         <label class="field">
@@ -120,7 +131,7 @@ export function Accounts() {
                     {sortHeader('name', t('accounts.name'))}
                     <th scope="col">{t('accounts.tier')}</th>
                     <th scope="col">{t('accounts.phase')}</th>
-                    <th scope="col">{t('accounts.health')}</th>
+                    {sortHeader('health', t('accounts.health'))}
                     {sortHeader('arr', t('accounts.arr'), true)}
                     {sortHeader('renewal_date', t('accounts.renewal'))}
                     <th scope="col">{t('accounts.owner')}</th>

@@ -1,10 +1,10 @@
 // The cockpit (home): what needs me today. My open tasks (overdue first; one click
 // completes one), renewals within 90 days on my accounts, recent timeline activity on my
-// accounts, and my at-risk accounts once health bands exist.
+// accounts, and my at-risk (red band) accounts.
 import { useEffect, useState } from 'preact/hooks';
 import { api, qs } from '../api';
 import type { Account, List, Task, TimelineEntry } from '../api';
-import { AsyncList, ErrorBox, HealthBadge, Link, Loading, PhaseBadge, ShowMore, TierBadge, toast, useAsync, useMe, useUserName } from '../components';
+import { AsyncList, HealthBadge, Link, PhaseBadge, ShowMore, TierBadge, toast, useAsync, useMe, useUserName } from '../components';
 import { addDaysISO, daysUntil, fmtDate, fmtDateTime, fmtMoney, todayISO } from '../format';
 import { t } from '../i18n';
 import type { Key } from '../i18n';
@@ -40,7 +40,7 @@ export function Cockpit() {
           <Activity accounts={accounts} />
         </div>
         <div class="stack">
-          <AtRisk accounts={accounts} />
+          <AtRisk />
           <Renewals />
         </div>
       </div>
@@ -163,26 +163,28 @@ function Renewals() {
   );
 }
 
-function AtRisk({ accounts }: { accounts: ReturnType<typeof useAsync<Account[]>> }) {
-  if (accounts.error) return <section class="card"><h2>{t('cockpit.atRisk')}</h2><ErrorBox error={accounts.error} retry={accounts.reload} /></section>;
-  if (!accounts.data) return <section class="card"><h2>{t('cockpit.atRisk')}</h2><Loading /></section>;
-  const scored = accounts.data.some((a) => bandOf(a) !== null);
-  const risky = accounts.data.filter((a) => bandOf(a) === 'red').sort((x, y) => scoreOf(x) - scoreOf(y));
+/** My red accounts, lowest score first: the server filters (band=red&owner=me, sort=health). */
+function AtRisk() {
+  const state = useAsync(() => api.get<List<Account>>(`/api/v1/accounts${qs({ owner: 'me', band: 'red', sort: 'health', limit: 100 })}`), []);
+  const items = state.data?.data;
   return (
     <section class="card" aria-labelledby="h-risk">
-      <h2 id="h-risk">{t('cockpit.atRisk')}{scored ? <span class="count">{risky.length}</span> : null}</h2>
-      {!scored ? <p class="state state-empty">{t('cockpit.atRiskNoHealth')}</p>
-        : risky.length === 0 ? <p class="state state-empty">{t('cockpit.atRiskEmpty')}</p>
-        : (
-          <ul class="rows" data-testid="at-risk">
-            {risky.slice(0, 10).map((a) => (
-              <li key={a.id} class="row">
-                <div class="row-main"><Link href={`/accounts/${a.id}`}>{a.name}</Link><span class="row-sub"><PhaseBadge phase={a.phase} /></span></div>
-                <div class="row-side"><HealthBadge account={a} /><span class="muted">{fmtMoney(a.arr, a.currency)}</span></div>
-              </li>
-            ))}
-          </ul>
+      <h2 id="h-risk">{t('cockpit.atRisk')}{items ? <span class="count">{items.length}{state.data!.next_cursor ? '+' : ''}</span> : null}</h2>
+      <AsyncList state={{ ...state, data: items }} empty={t('cockpit.atRiskEmpty')}>
+        {(risky) => (
+          <>
+            <ul class="rows" data-testid="at-risk">
+              {risky.slice(0, 10).map((a) => (
+                <li key={a.id} class="row">
+                  <div class="row-main"><Link href={`/accounts/${a.id}`}>{a.name}</Link><span class="row-sub"><PhaseBadge phase={a.phase} /></span></div>
+                  <div class="row-side"><HealthBadge account={a} /><span class="muted">{fmtMoney(a.arr, a.currency)}</span></div>
+                </li>
+              ))}
+            </ul>
+            {risky.length > 10 && <p class="more"><Link href="/accounts?owner=me&band=red&sort=health">{t('cockpit.allAtRisk', { n: risky.length })}</Link></p>}
+          </>
         )}
+      </AsyncList>
     </section>
   );
 }
@@ -223,7 +225,5 @@ function Activity({ accounts }: { accounts: ReturnType<typeof useAsync<Account[]
   );
 }
 
-const bandOf = (a: Account) => a.band ?? (a.health !== null && typeof a.health === 'object' ? a.health.band ?? null : null);
-const scoreOf = (a: Account): number => (typeof a.health === 'number' ? a.health : a.health?.score ?? 0);
 
 export const TL_ICON: Record<string, string> = { note: '✎', meeting: '👥', call: '☎', email: '✉', ticket: '🎫', handoff: '⇄' };

@@ -9,8 +9,9 @@ import { fmtDateTime, fmtMoney } from '../format';
 import { t } from '../i18n';
 import type { Key } from '../i18n';
 import { navigate, useLocation } from '../router';
+import { HealthModelSettings, LifecycleSettings } from './SettingsHealth';
 
-const ADMIN_TABS = ['users', 'tokens', 'writeKeys', 'tiers', 'keyEvents', 'import'] as const;
+const ADMIN_TABS = ['users', 'tokens', 'writeKeys', 'tiers', 'keyEvents', 'healthModel', 'lifecycle', 'import'] as const;
 type STab = (typeof ADMIN_TABS)[number];
 
 export function Settings() {
@@ -33,6 +34,8 @@ export function Settings() {
         {tab === 'writeKeys' && <WriteKeys />}
         {tab === 'tiers' && <Tiers />}
         {tab === 'keyEvents' && <KeyEvents />}
+        {tab === 'healthModel' && <HealthModelSettings />}
+        {tab === 'lifecycle' && <LifecycleSettings />}
         {tab === 'import' && <Import />}
       </div>
     </section>
