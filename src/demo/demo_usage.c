@@ -185,7 +185,8 @@ struct plan {
     int64_t w0, w1;               /* the generated days */
     struct subscription *hist;
     size_t nhist;
-    int64_t seats_now;
+    int64_t seats_now;            /* of the current subscription (0 when churned) */
+    int64_t seats_ref;            /* ... or of the last one it had as a customer */
     struct segment seg[MAX_SEGMENTS];
     size_t nseg;
     int64_t onboard_ramp, react_ramp, fade, silent;
@@ -301,7 +302,8 @@ static const char *event_name(const struct plan *p, int ev)
 }
 
 /* The milestone states of the account against the lifecycle's criteria: caps for the open
- * ones (on a live account), one-time events for the completed ones. */
+ * ones (on a live account), one-time events for the completed ones. The event names kept in
+ * p point into lc, which outlives the plan. */
 static int plan_criteria(struct store *st, struct plan *p, const struct lifecycle *lc)
 {
     struct journey_record jr;
@@ -360,8 +362,6 @@ static int plan_criteria(struct store *st, struct plan *p, const struct lifecycl
     journey_record_cleanup(&jr);
     return KZ_OK;
 }
-
-/* The milestone event names point into lc, which outlives the plan. */
 
 static char *traits_json(const char *name, const char *email)
 {
@@ -621,7 +621,6 @@ static int generate_account(struct gen *g, struct plan *p)
     int rc = KZ_OK;
     for (size_t k = 0; k < p->ncaps; k++)
         p->caps[k].per_day = xcalloc((size_t)ndays, sizeof(int64_t));
-    int64_t seats_now = p->seats_now > 0 ? p->seats_now : seats_on(p, p->w1);
     for (int64_t di = 0; di < ndays && rc == KZ_OK; di++) {
         int64_t day = p->w0 + di;
         for (size_t k = 0; k < p->ncaps; k++) { /* the window moves on */
@@ -632,7 +631,8 @@ static int generate_account(struct gen *g, struct plan *p)
         double level = level_on(p, day);
         if (level <= 0 || !p->nusers)
             continue;
-        double seats = (double)seats_on(p, day) / (double)(seats_now > 0 ? seats_now : 1);
+        /* fewer seats then (before an expansion): fewer of the pool in use */
+        double seats = (double)seats_on(p, day) / (double)(p->seats_ref > 0 ? p->seats_ref : 1);
         seats = seats < 0.3 ? 0.3 : seats > 1 ? 1 : seats;
         int64_t eligible = (int64_t)((double)p->nusers * level * seats + 0.5);
         if (eligible < 1)
@@ -723,13 +723,12 @@ static int usage_account(struct gen *g, struct store *st, const struct lifecycle
     p.nfeatures = (int)(onboarding ? rng_range(&p.r, 1, 3)
                         : adoption ? rng_range(&p.r, 2, 4) : rng_range(&p.r, 3, 5));
     /* The pool: a share of the seats it had when it last was a customer. */
-    int64_t seats = p.seats_now;
-    for (size_t i = 0; i < p.nhist && !seats; i++)
-        if (p.hist[i].seats > seats)
-            seats = p.hist[i].seats;
+    for (size_t i = 0; i < p.nhist; i++)
+        if (p.hist[i].seats > 0)
+            p.seats_ref = p.hist[i].seats;
     double share = 0.3 + 0.6 * rng_unit(&p.r);
-    int64_t n = (int64_t)((double)seats * share + 0.5);
-    if (n < 1 && seats > 0)
+    int64_t n = (int64_t)((double)p.seats_ref * share + 0.5);
+    if (n < 1 && p.seats_ref > 0)
         n = 1;
     if (n > p.user_cap)
         n = p.user_cap;
@@ -738,8 +737,9 @@ static int usage_account(struct gen *g, struct store *st, const struct lifecycle
     rc = plan_users(st, &p, (size_t)n);
     if (rc)
         goto out;
-    p.raw = g->raw_accounts < DEMO_USAGE_RAW_ACCOUNTS && p.nseg && p.seg[p.nseg - 1].end == NO_DAY &&
-            p.nusers >= 3 && p.nusers <= 40 && p.seg[p.nseg - 1].start < p.w0;
+    p.raw = g->raw_accounts < DEMO_USAGE_RAW_ACCOUNTS && p.nseg &&
+            p.seg[p.nseg - 1].end == NO_DAY && p.seg[p.nseg - 1].start < p.w0 &&
+            p.nusers >= 3 && p.nusers <= 40;
     if (p.raw)
         g->raw_accounts++;
     rc = generate_account(g, &p);

@@ -28,8 +28,9 @@ struct demo_usage_stats {
     size_t events;      /* raw events */
 };
 
-/* Generates the usage of every account in st up to the day before `today` (days since
- * 1970), inside the caller's transaction; stats (may be NULL) gets what was written.
+/* Generates the usage of every account in st that has an external id (the groupId the
+ * product would send; the others have none) up to the day before `today` (days since 1970),
+ * inside the caller's transaction; stats (may be NULL) gets what was written.
  * Returns KZ_OK or a store error. crypto_setup() must have run (the write key). */
 int demo_usage_generate(struct store *st, uint64_t seed, int64_t today,
                         struct demo_usage_stats *stats);
