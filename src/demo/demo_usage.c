@@ -462,7 +462,7 @@ struct gen {
     size_t raw_accounts;
 };
 
-/* How many more of event ev the caps allow on day index i (INT64_MAX: no cap). */
+/* How many more of event ev the caps allow today (INT64_MAX: no cap). */
 static int64_t cap_room(const struct plan *p, int ev)
 {
     int64_t room = INT64_MAX;
@@ -476,6 +476,7 @@ static int64_t cap_room(const struct plan *p, int ev)
     return room;
 }
 
+/* Counts n of event ev on day index i in its caps. */
 static void cap_add(struct plan *p, int ev, int64_t i, int64_t n)
 {
     for (size_t k = 0; k < p->ncaps; k++) {
