@@ -14,6 +14,7 @@
  */
 #include "demo/demo.h"
 #include "demo/demo_success.h"
+#include "demo/demo_usage.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -370,6 +371,7 @@ struct demo {
     int64_t csm[3];
     int64_t viewer;
     size_t nusers, naccounts, nsubs, ncontacts, nentries, ntasks;
+    struct demo_usage_stats usage;
     long ext_user;         /* counter for contacts' external_user_id */
 };
 
@@ -1278,6 +1280,8 @@ int demo_generate(struct store *st, uint64_t seed, const char *today, FILE *log)
         rc = write_account(&d, &r, &a, i);
         account_free_demo(&a);
     }
+    if (rc == KZ_OK) /* product usage that follows each account's story (demo_usage.c) */
+        rc = demo_usage_generate(st, seed, d.today, &d.usage);
     if (rc)
         goto out;
     in_tx = false;
@@ -1285,9 +1289,10 @@ int demo_generate(struct store *st, uint64_t seed, const char *today, FILE *log)
     if (rc == KZ_OK && log)
         fprintf(log,
                 "demo: %zu users, %zu accounts, %zu subscription changes, %zu contacts, "
-                "%zu timeline entries, %zu tasks (seed %llu, today %s)\n",
+                "%zu timeline entries, %zu tasks, %zu product users active on %zu user-days "
+                "(seed %llu, today %s)\n",
                 d.nusers, d.naccounts, d.nsubs, d.ncontacts, d.nentries, d.ntasks,
-                (unsigned long long)seed, today_s);
+                d.usage.users, d.usage.user_days, (unsigned long long)seed, today_s);
 out:
     if (in_tx)
         store_rollback(st);

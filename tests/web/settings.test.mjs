@@ -52,11 +52,14 @@ test('tokens: a new token is shown once and works as a bearer token', async () =
 test('write keys: create one and get a snippet that sends to this server', async () => {
   await page.getByRole('tab', { name: 'Write keys' }).click();
   await page.getByLabel('Key name').fill('production');
+  const post = page.waitForResponse((r) => r.url().endsWith('/api/v1/write-keys') && r.request().method() === 'POST');
   await page.getByRole('button', { name: 'Create' }).click();
-  const snippet = page.getByTestId('snippet');
+  assert.equal((await post).status(), 201);
+  const key = (await env.srv.as(env.srv.admin).get('/api/v1/write-keys')).json.data.find((k) => k.name === 'production').key;
+  // The demo has a write key already: the snippet switches to the one just created.
+  const snippet = page.getByTestId('snippet').filter({ hasText: key });
   await snippet.waitFor();
   const text = await snippet.textContent();
-  const key = (await env.srv.as(env.srv.admin).get('/api/v1/write-keys')).json.data.find((k) => k.name === 'production').key;
   assert.ok(text.includes(`writeKey: '${key}'`), text);
   assert.ok(text.includes(`host: '${env.base}'`), text);
   assert.match(text, /@segment\/analytics-node/);
@@ -77,14 +80,16 @@ test('tiers and key events are edited and saved', async () => {
   await page.getByRole('button', { name: 'Add an event' }).click();
   const rows = page.locator('tbody tr');
   const last = rows.last();
-  await last.getByLabel('Event name').fill('Report Created');
-  await last.getByLabel('Label (Japanese)').fill('レポート作成');
-  await last.getByLabel('Label (English)').fill('Report created');
+  // The demo already has key events (Report Created among them): add a new one.
+  await last.getByLabel('Event name').fill('Invoice Sent');
+  await last.getByLabel('Label (Japanese)').fill('請求書送付');
+  await last.getByLabel('Label (English)').fill('Invoice sent');
   const put2 = page.waitForResponse((r) => r.url().endsWith('/api/v1/settings/key-events') && r.request().method() === 'PUT');
   await page.getByRole('button', { name: 'Save' }).click();
   assert.equal((await put2).status(), 200);
   const ke = (await env.srv.as(env.srv.admin).get('/api/v1/settings/key-events')).json.events;
-  assert.ok(ke.some((e) => e.name === 'Report Created' && e.label_ja === 'レポート作成'));
+  assert.ok(ke.some((e) => e.name === 'Invoice Sent' && e.label_ja === '請求書送付'));
+  assert.ok(ke.some((e) => e.name === 'Report Created'), 'the existing key events are kept');
 });
 
 test('CSV import: good rows imported, bad rows reported by line and column', async () => {

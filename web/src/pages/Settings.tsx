@@ -200,14 +200,20 @@ analytics.track({ userId: 'user-123', event: 'Report Created' })
 function WriteKeys() {
   const keys = useAsync(() => api.get<List<WriteKey>>('/api/v1/write-keys').then((r) => r.data), []);
   const [name, setName] = useState('');
+  const [created, setCreated] = useState<number | null>(null);
   const create = async (e: Event) => {
     e.preventDefault();
-    try { await api.post('/api/v1/write-keys', { name: name.trim() }); setName(''); keys.reload(); } catch (e2) { fail(e2); }
+    try {
+      const k = await api.post<WriteKey>('/api/v1/write-keys', { name: name.trim() });
+      setCreated(k.id); setName(''); keys.reload();
+    } catch (e2) { fail(e2); }
   };
   const revoke = async (k: WriteKey) => {
     try { await api.del(`/api/v1/write-keys/${k.id}`); keys.reload(); } catch (e) { fail(e); }
   };
-  const active = (keys.data ?? []).find((k) => !k.revoked_at);
+  // The snippet uses the key just created, else the newest live one.
+  const live = (keys.data ?? []).filter((k) => !k.revoked_at);
+  const active = live.find((k) => k.id === created) ?? live.reduce<WriteKey | undefined>((a, k) => (!a || k.id > a.id ? k : a), undefined);
   return (
     <div class="stack">
       <section class="card" aria-labelledby="h-wk">
