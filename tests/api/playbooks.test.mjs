@@ -285,6 +285,39 @@ describe('triggers and runs', () => {
     assert.deepEqual(run.actions.map((x) => x.status), ['done', 'done']);
     await disable(pb);
   });
+
+  test('health_band_changed: fires once when the account turns red, after the scheduler\'s health pass', async () => {
+    const a = await mkAccount();
+    assertStatus(await admin().put(`/api/v1/accounts/${a.id}/subscription`,
+      { plan: 'Pro', mrr: 1000, currency: 'JPY', seats: 10, start_date: '2026-01-01', status: 'active' }), 200);
+    const pb = await mkPlaybook({ name: 'Red', trigger: { type: 'health_band_changed', to: 'red' }, actions: [TASK] });
+    const band = async () => (await admin().get(`/api/v1/accounts/${a.id}`)).json.band;
+    const mine = async () => (await runs(pb.id)).filter((r) => r.account_id === a.id);
+    // Bands low enough that the account is green: the playbook's first look is its baseline.
+    assertStatus(await admin().put('/api/v1/settings/health-model', { bands: { green: 5, red: 1 } }), 200);
+    assertStatus(await admin().post('/api/v1/health/recompute', {}), 200);
+    assert.equal(await band(), 'green');
+    await evaluate();
+    assert.deepEqual(await mine(), []);
+    // The default bands make it red; the settings change asks the scheduler for a full pass,
+    // which recomputes health and then evaluates the playbooks: no manual evaluation here.
+    assertStatus(await admin().put('/api/v1/settings/health-model', {}), 200);
+    await waitFor(async () => (await mine()).length > 0, 20000, 'the scheduler firing the playbook');
+    assert.equal(await band(), 'red');
+    const rs = await mine();
+    assert.deepEqual([rs.length, rs[0].trigger.from, rs[0].trigger.to], [1, 'green', 'red']);
+    await evaluate();
+    // Green and red again within the cooldown: no second firing.
+    assertStatus(await admin().put('/api/v1/settings/health-model', { bands: { green: 5, red: 1 } }), 200);
+    assertStatus(await admin().post('/api/v1/health/recompute', {}), 200);
+    await evaluate();
+    assertStatus(await admin().put('/api/v1/settings/health-model', {}), 200);
+    assertStatus(await admin().post('/api/v1/health/recompute', {}), 200);
+    await evaluate();
+    assert.equal((await mine()).length, 1);
+    assert.equal((await tasksOf(a.id)).length, 1);
+    await disable(pb);
+  });
 });
 
 describe('the outbound queue', () => {
