@@ -271,6 +271,29 @@ describe('triggers and runs', () => {
     await disable(idle);
   });
 
+  test('seats_used: active users over seats from the health pass\'s windows', async () => {
+    const key = (await srv.createWriteKey('seats')).key;
+    const full = await mkAccount({ external_id: 'PB-FULL' });
+    const roomy = await mkAccount({ external_id: 'PB-ROOMY' });
+    const sub = (seats) => ({ plan: 'Pro', mrr: 1000, currency: 'JPY', seats, start_date: '2026-01-01', status: 'active' });
+    assertStatus(await admin().put(`/api/v1/accounts/${full.id}/subscription`, sub(2)), 200);
+    assertStatus(await admin().put(`/api/v1/accounts/${roomy.id}/subscription`, sub(10)), 200);
+    let n = 0;
+    const batch = [];
+    for (const [u, g] of [['f1', 'PB-FULL'], ['f2', 'PB-FULL'], ['r1', 'PB-ROOMY'], ['r2', 'PB-ROOMY']]) {
+      batch.push({ type: 'group', userId: u, groupId: g, messageId: `seat-${++n}` });
+      batch.push({ type: 'track', userId: u, event: 'Login', messageId: `seat-${++n}` });
+    }
+    assertStatus(await srv.ingest('/v1/batch', { batch }, { key }), 200);
+    await waitFor(async () => (await srv.usage(roomy.id)).data.some((d) => d.active_users === 2), 10000, 'rollups');
+    assertStatus(await admin().post('/api/v1/health/recompute', {}), 200);
+    const pb = await mkPlaybook({ name: 'Seats', trigger: { type: 'seats_used', min_percent: 90 }, actions: [TASK] });
+    const hits = (await admin().post(`/api/v1/playbooks/${pb.id}/preview`, {})).json.data;
+    assert.deepEqual(hits.map((h) => h.account_id), [full.id]);
+    assert.deepEqual([hits[0].detail.active_users, hits[0].detail.seats, hits[0].detail.percent], [2, 2, 100]);
+    await disable(pb);
+  });
+
   test('set_field sets a custom field and the tier override', async () => {
     const a = await mkAccount({ custom: { keep: 1 } });
     const pb = await mkPlaybook({
@@ -283,6 +306,11 @@ describe('triggers and runs', () => {
     assert.equal(g.tier, 'high');
     const run = (await runs(pb.id)).find((r) => r.account_id === a.id);
     assert.deepEqual(run.actions.map((x) => x.status), ['done', 'done']);
+    // Runs page newest first on a keyset cursor.
+    const all = (await srv.listAll(srv.admin, `/api/v1/playbooks/${pb.id}/runs?limit=2`)).items.map((r) => r.id);
+    assert.ok(all.length > 2);
+    assert.deepEqual(all, [...all].sort((x, y) => y - x));
+    assert.deepEqual(all, (await runs(pb.id)).map((r) => r.id));
     await disable(pb);
   });
 
