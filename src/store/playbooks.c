@@ -175,10 +175,16 @@ static const char *const cand_sql[] = {
         " JOIN (SELECT account_id, MIN(score) AS score, MAX(created_at) AS at"
         "  FROM survey_responses WHERE type = 'nps' AND score <= ?7 AND answered_at >= ?4"
         "  GROUP BY account_id) n ON n.account_id = a.id" CAND_TIER,
-    [PBQ_EVENT] = CAND_HEAD "e.c, NULL, NULL" CAND_FROM
-        " JOIN (SELECT account_id, SUM(count) AS c FROM usage_daily"
-        "  WHERE event = ?8 AND day >= ?5 GROUP BY account_id) e ON e.account_id = a.id"
-        CAND_TIER,
+    /* Per account, a range of the rollup's primary key (account_id, day): the window's days
+     * only, never a scan of the whole history. */
+    [PBQ_EVENT] = CAND_HEAD "e.c, NULL, NULL FROM (SELECT a2.id AS account_id,"
+        " (SELECT SUM(d.count) FROM usage_daily d WHERE d.account_id = a2.id AND d.day >= ?5"
+        "  AND d.event = ?8) AS c FROM accounts a2) e JOIN accounts a ON a.id = e.account_id"
+        " LEFT JOIN users u ON u.id = a.owner_id"
+        " LEFT JOIN subscriptions s ON s.account_id = a.id"
+        " LEFT JOIN (SELECT account_id, MAX(fired_at) AS fired_at FROM playbook_runs"
+        "  WHERE playbook_id = ?1 GROUP BY account_id) lr ON lr.account_id = a.id" CAND_TIER
+        " AND e.c > 0",
     [PBQ_MILESTONES] = CAND_HEAD "NULL, NULL, (SELECT group_concat(m.milestone, char(10))"
         " FROM milestone_states m WHERE m.account_id = a.id AND m.state = 'complete')" CAND_FROM
         CAND_TIER " AND a.phase_entered_at IS NOT NULL",
