@@ -382,6 +382,9 @@ int api_settings_email_put(struct req *r)
         ret = reply_rc(r, rc, "email settings");
         goto out;
     }
+    /* Emails that waited for these settings go now. */
+    if ((rc = store_outbound_due_now(store_get(), "email")))
+        log_warn("settings/email: queued emails stay scheduled (%d)", rc);
     outbound_wake();
     ret = reply_json(r, 200, o);
 out:

@@ -328,6 +328,7 @@ int64_t outbound_backoff(int64_t attempts)
     return d < 3600 ? d : 3600;
 }
 
+/* 0 delivered, -1 failed (err says why), 1 the channel is not configured (err says so). */
 static int deliver(struct store *st, const struct outbound_msg *m, char *err, size_t n)
 {
     json_t *p = json_loads(m->payload, 0, NULL);
@@ -356,6 +357,7 @@ static int deliver(struct store *st, const struct outbound_msg *m, char *err, si
         int port = (int)json_integer_value(json_object_get(c, "port"));
         if (!host || !from || port <= 0) {
             snprintf(err, n, "email settings are missing (PUT /api/v1/settings/email)");
+            ret = 1; /* not an attempt: wait for the settings */
         } else if (json_is_array(to) && json_array_size(to) > 0 && json_array_size(to) <= 50) {
             const char *rcpt[50];
             size_t k = 0, i;
@@ -392,13 +394,19 @@ static void drain(struct store *st)
     if (store_outbound_due(st, now, 20, &v, &n))
         return;
     for (size_t i = 0; i < n; i++) {
-        char err[300] = "";
-        int ok = deliver(st, &v[i], err, sizeof(err)) == 0;
-        char next[21];
+        char err[300] = "", next[21];
+        int d = deliver(st, &v[i], err, sizeof(err));
+        int ok = d == 0, rc;
         int64_t attempts = v[i].attempts + 1;
+        if (d == 1) { /* not configured: look again in a minute, no attempt counted */
+            time_format(now_unix() + OUTBOUND_UNCONFIGURED_S, next);
+            if ((rc = store_outbound_defer(st, v[i].id, err, next)))
+                log_warn("outbound %lld: deferring failed (%d)", (long long)v[i].id, rc);
+            continue;
+        }
         time_format(now_unix() + outbound_backoff(attempts), next);
-        int rc = store_outbound_attempt(st, v[i].id, ok ? NULL : err,
-                                        ok || attempts >= OUTBOUND_MAX_ATTEMPTS ? NULL : next);
+        rc = store_outbound_attempt(st, v[i].id, ok ? NULL : err,
+                                    ok || attempts >= OUTBOUND_MAX_ATTEMPTS ? NULL : next);
         if (!ok)
             log_warn("outbound %lld (%s) attempt %lld failed: %s", (long long)v[i].id,
                      v[i].kind, (long long)attempts, err);

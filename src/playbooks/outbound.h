@@ -4,7 +4,8 @@
  * on a 2xx answer; an email goes by plain SMTP to the host:port of the "email" setting
  * ({"host","port","from"}). A failed attempt is retried with exponential backoff
  * (OUTBOUND_BACKOFF_S x 2^(attempts-1), at most an hour) and given up after
- * OUTBOUND_MAX_ATTEMPTS, keeping the last error. Both clients have connect and read timeouts
+ * OUTBOUND_MAX_ATTEMPTS, keeping the last error. Emails queued before the email settings
+ * exist wait for them without spending attempts (PUT settings/email wakes the worker). Both clients have connect and read timeouts
  * and cap what they read.
  */
 #ifndef KZ_PLAYBOOKS_OUTBOUND_H
@@ -16,6 +17,7 @@
 #define OUTBOUND_BACKOFF_S 1
 #define OUTBOUND_TIMEOUT_S 10
 #define OUTBOUND_RESPONSE_MAX 65536
+#define OUTBOUND_UNCONFIGURED_S 60 /* emails wait this long between looks at missing settings */
 
 int outbound_start(void);
 void outbound_stop(void);

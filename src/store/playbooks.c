@@ -503,6 +503,28 @@ int store_outbound_attempt(struct store *st, int64_t id, const char *error, cons
     return db_exec_one(st, s);
 }
 
+int store_outbound_defer(struct store *st, int64_t id, const char *error, const char *next_at)
+{
+    sqlite3_stmt *s = db_prepare(st, "UPDATE outbound SET last_error = ?, next_attempt_at = ?"
+                                     " WHERE id = ? AND status = 'pending'");
+    db_bind_text(s, 1, error);
+    db_bind_text(s, 2, next_at);
+    db_bind_i64(s, 3, id);
+    return db_exec_one(st, s);
+}
+
+int store_outbound_due_now(struct store *st, const char *kind)
+{
+    char now[21];
+    db_now(now);
+    sqlite3_stmt *s = db_prepare(st, "UPDATE outbound SET next_attempt_at = ?"
+                                     " WHERE status = 'pending' AND kind = ? AND next_attempt_at > ?");
+    db_bind_text(s, 1, now);
+    db_bind_text(s, 2, kind);
+    db_bind_text(s, 3, now);
+    return db_exec_stmt(st, s);
+}
+
 int store_outbound_list(struct store *st, const char *status, int64_t before_id, int limit,
                         struct outbound_msg **out, size_t *n)
 {

@@ -122,6 +122,10 @@ int store_outbound_due(struct store *st, const char *now, int limit, struct outb
 /* Records an attempt: sent (error NULL), or failed with error and retried at next_at (NULL:
  * given up, status failed). */
 int store_outbound_attempt(struct store *st, int64_t id, const char *error, const char *next_at);
+/* Puts a message off to next_at without counting an attempt (the channel is not set up). */
+int store_outbound_defer(struct store *st, int64_t id, const char *error, const char *next_at);
+/* Makes every pending message of kind due now (after its channel was set up). */
+int store_outbound_due_now(struct store *st, const char *kind);
 /* Messages newest first, with id < before_id when before_id > 0; status NULL = any. */
 int store_outbound_list(struct store *st, const char *status, int64_t before_id, int limit,
                         struct outbound_msg **out, size_t *n);

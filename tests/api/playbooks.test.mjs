@@ -425,11 +425,6 @@ describe('the outbound queue', () => {
     });
     await new Promise((r) => sink.listen(0, '127.0.0.1', r));
     after(() => sink.close());
-    assertProblem(await admin().put('/api/v1/settings/email', { host: '127.0.0.1', port: 70000, from: 'cs@example.com' }), 400, 'port');
-    assertProblem(await admin().put('/api/v1/settings/email', { host: '127.0.0.1', port: 25, from: 'nobody' }), 400, 'from');
-    const s = await admin().put('/api/v1/settings/email', { host: '127.0.0.1', port: sink.address().port, from: 'cs@example.com' });
-    assertStatus(s, 200);
-    assert.deepEqual((await admin().get('/api/v1/settings/email')).json, { host: '127.0.0.1', port: sink.address().port, from: 'cs@example.com' });
 
     const a = await mkAccount({ name: '株式会社テスト' });
     const b = await mkAccount();
@@ -445,6 +440,20 @@ describe('the outbound queue', () => {
     assert.deepEqual(runA.actions[0].to, ['hanako@test.example']);
     const runB = (await runs(pb.id)).find((r) => r.account_id === b.id);
     assert.equal(runB.actions[0].status, 'skipped', 'no decision maker: nothing queued');
+    // No email settings yet: the email waits in the queue, spending no attempts.
+    const oid = runA.actions[0].outbound_id;
+    const entry = async () => (await admin().get('/api/v1/outbound?status=pending')).json.data.find((x) => x.id === oid);
+    await waitFor(async () => (await entry())?.last_error, 20000, 'a look at the missing settings');
+    assert.match((await entry()).last_error, /email settings are missing/);
+    assert.equal((await entry()).attempts, 0);
+    assert.deepEqual((await admin().get('/api/v1/settings/email')).json, { host: null, port: null, from: null });
+    assertProblem(await admin().put('/api/v1/settings/email', { host: '127.0.0.1', port: 70000, from: 'cs@example.com' }), 400, 'port');
+    assertProblem(await admin().put('/api/v1/settings/email', { host: '127.0.0.1', port: 25, from: 'nobody' }), 400, 'from');
+    assertProblem(await admin().put('/api/v1/settings/email', { host: '127.0.0.1', port: 25, from: 'cs@example.com', password: 'x' }), 400, 'password');
+    const s = await admin().put('/api/v1/settings/email', { host: '127.0.0.1', port: sink.address().port, from: 'cs@example.com' });
+    assertStatus(s, 200);
+    assert.deepEqual((await admin().get('/api/v1/settings/email')).json, { host: '127.0.0.1', port: sink.address().port, from: 'cs@example.com' });
+    // The settings release it at once (not after the minute's wait).
     await waitFor(async () => mails.some((m) => m.includes('Hello 株式会社テスト')), 20000, 'the email');
     const m = mails.find((x) => x.includes('Hello 株式会社テスト'));
     assert.match(m, /^To: hanako@test\.example\r$/m);
@@ -452,7 +461,7 @@ describe('the outbound queue', () => {
     const subj = /^Subject: =\?UTF-8\?B\?([^?]+)\?=/m.exec(m);
     assert.equal(Buffer.from(subj[1], 'base64').toString('utf8'), '株式会社テスト 様: ご案内');
     assert.match(m, /\r\n\.\.dot line\r\n/, 'dot-stuffed');
-    await waitFor(async () => (await admin().get('/api/v1/outbound?status=sent')).json.data.some((x) => x.id === runA.actions[0].outbound_id), 10000, 'sent status');
+    await waitFor(async () => (await admin().get('/api/v1/outbound?status=sent')).json.data.some((x) => x.id === oid && x.attempts === 1), 10000, 'sent status');
     await disable(pb);
   });
 });
