@@ -201,7 +201,7 @@ static json_t *run_action(struct store *st, const struct playbook *p, const stru
         const char *to = jstr(a, "to");
         json_t *rcpt = json_array();
         if (str_eq(to, "owner")) {
-            if (h->c.owner_email)
+            if (h->c.owner_email && email_valid(h->c.owner_email))
                 json_array_append_new(rcpt, json_string(h->c.owner_email));
         } else {
             char **em = NULL;

@@ -383,8 +383,10 @@ static int parse_action(struct perr *e, json_t *a, size_t i)
     case PB_CALL_WEBHOOK: {
         if (get_str(e, a, "url", P("url"), true, 2000, &s))
             return -1;
-        if (strncmp(s, "http://", 7) != 0 || !s[7] || strchr(s, ' ') || strchr(s, '\r') ||
-            strchr(s, '\n'))
+        bool clean = true; /* no spaces or control characters: they would end the request line */
+        for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+            clean = clean && *c > ' ' && *c != 0x7f;
+        if (strncmp(s, "http://", 7) != 0 || !s[7] || s[7] == '/' || !clean)
             return fail(e, path, "'%s' must be an http:// URL (https is not supported yet)",
                         path);
         json_t *v = json_object_get(a, "payload");

@@ -252,6 +252,9 @@ Test(playbooks, parse_paths)
     cr_expect_str_eq(parse_path("{\"name\":\"n\"," T ",\"actions\":[" A "],\"audience\":"
                                 "{\"tier\":\"high\",\"segment_id\":1}}"),
                      "audience.segment_id");
+    cr_expect_str_eq(parse_path("{\"name\":\"n\"," T ",\"actions\":[{\"type\":\"call_webhook\","
+                                "\"url\":\"http://h/a\\tb\",\"payload\":{}}]}"),
+                     "actions[0].url");
 #undef T
 #undef A
 }
