@@ -3,7 +3,8 @@
  * the outbound queue's states (pending with the last error and a later attempt, sent, failed
  * after the last attempt, deferred without spending attempts, released at once), the default
  * playbooks from the migration, and an evaluation that fires once, then never again within
- * the cooldown, with its task, its run and nothing from a preview.
+ * the cooldown, with its task, its run and nothing from a preview; milestone_overdue from the
+ * lifecycle in force and the milestone states.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -203,4 +204,68 @@ Test(store_playbooks, evaluate_fires_once_within_the_cooldown)
     tasks_free(t, n);
     playbook_cleanup(&p);
     account_cleanup(&a);
+}
+
+/* An account created directly, in phase onboarding since days_ago days. */
+static int64_t onboarding_account(const char *name, int days_ago)
+{
+    char at[21];
+    time_format(now_unix() - (int64_t)days_ago * 86400, at);
+    sqlite3_stmt *s = db_prepare(st, "INSERT INTO accounts (name, phase, phase_entered_at,"
+                                     " created_at, updated_at) VALUES (?, 'onboarding', ?, ?, ?)");
+    db_bind_text(s, 1, name);
+    db_bind_text(s, 2, at);
+    db_bind_text(s, 3, at);
+    db_bind_text(s, 4, at);
+    cr_assert_eq(db_exec_stmt(st, s), KZ_OK);
+    return sqlite3_last_insert_rowid(st->db);
+}
+
+static void complete(int64_t account, const char *milestone)
+{
+    char now[21];
+    db_now(now);
+    sqlite3_stmt *s = db_prepare(st, "INSERT INTO milestone_states (account_id, milestone, state,"
+                                     " completed_at, completed_by, updated_at)"
+                                     " VALUES (?, ?, 'complete', ?, 'manual', ?)");
+    db_bind_i64(s, 1, account);
+    db_bind_text(s, 2, milestone);
+    db_bind_text(s, 3, now);
+    db_bind_text(s, 4, now);
+    cr_assert_eq(db_exec_stmt(st, s), KZ_OK);
+}
+
+/* milestone_overdue through the store and the lifecycle in force (default: onboarding is
+ * expected to take 90 days, with three required milestones). */
+Test(store_playbooks, milestone_overdue_from_the_lifecycle)
+{
+    int64_t stalled = onboarding_account("Stalled", 100);
+    int64_t done = onboarding_account("Done but slow", 100);
+    int64_t fresh = onboarding_account("Fresh", 10);
+    complete(stalled, "initial_setup");
+    complete(stalled, "hands_on_mastery"); /* not basic_understanding */
+    complete(done, "initial_setup");
+    complete(done, "basic_understanding");
+    complete(done, "hands_on_mastery");
+    struct playbook_rec rec = {.name = "Stalled", .enabled = true, .audience = "{}",
+                               .trigger = "{\"type\":\"milestone_overdue\",\"phase\":\"onboarding\"}",
+                               .actions = "[{\"type\":\"create_task\",\"title\":\"{{trigger}}\"}]",
+                               .cooldown_days = 30};
+    struct playbook p;
+    cr_assert_eq(store_playbook_create(st, &rec), KZ_OK);
+    cr_assert_eq(playbook_load(st, rec.id, &p), KZ_OK);
+    json_t *hits = json_array();
+    size_t n = 0;
+    cr_assert_eq(playbook_evaluate(st, &p, true, hits, &n), KZ_OK);
+    cr_assert_eq(n, 1);
+    json_t *h = json_array_get(hits, 0);
+    cr_expect_eq(json_integer_value(json_object_get(h, "account_id")), stalled);
+    json_t *d = json_object_get(h, "detail");
+    cr_expect_eq(json_integer_value(json_object_get(d, "open_required")), 1);
+    cr_expect_eq(json_integer_value(json_object_get(d, "expected_days")), 90);
+    cr_expect_eq(json_integer_value(json_object_get(d, "days_in_phase")), 100);
+    (void)done;
+    (void)fresh;
+    json_decref(hits);
+    playbook_cleanup(&p);
 }
