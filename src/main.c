@@ -13,6 +13,7 @@
 #include "importer/accounts_csv.h"
 #include "ingest/ingest.h"
 #include "sched/sched.h"
+#include "playbooks/outbound.h"
 #include "kizuna.h"
 #include "store/store.h"
 #include "util/crypto.h"
@@ -170,9 +171,16 @@ static int cmd_serve(struct opts *o)
         ingest_writer_stop();
         return 1;
     }
+    if (outbound_start()) {
+        fprintf(stderr, "kizuna: cannot start the outbound worker\n");
+        sched_stop();
+        ingest_writer_stop();
+        return 1;
+    }
     int rc = http_serve(&o->cfg);
     ingest_writer_stop(); /* after the server: in-flight tracking requests are committed */
     sched_stop();
+    outbound_stop();
     store_shutdown();
     return rc;
 }

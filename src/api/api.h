@@ -170,4 +170,17 @@ int api_segments_update(struct req *r);
 int api_segments_delete(struct req *r);
 int api_segment_accounts(struct req *r);
 
+/* Playbooks, their runs, the outbound queue and the email settings (api/playbooks.c). */
+int api_playbooks_list(struct req *r);
+int api_playbooks_create(struct req *r);
+int api_playbooks_get(struct req *r);
+int api_playbooks_update(struct req *r);
+int api_playbooks_delete(struct req *r);
+int api_playbook_runs(struct req *r);
+int api_playbook_preview(struct req *r);
+int api_playbooks_evaluate(struct req *r);
+int api_outbound_list(struct req *r);
+int api_settings_email_get(struct req *r);
+int api_settings_email_put(struct req *r);
+
 #endif

@@ -133,6 +133,19 @@ const struct route routes[] = {
     R("PATCH",  "/api/v1/segments/:id",                      api_segments_update,    ROLE_CSM,    0),
     R("DELETE", "/api/v1/segments/:id",                      api_segments_delete,    ROLE_CSM,    0),
     R("GET",    "/api/v1/segments/:id/accounts",             api_segment_accounts,   ROLE_VIEWER, 0),
+
+    /* Playbooks: triggers, audiences and actions; their runs; the outbound queue; email. */
+    R("GET",    "/api/v1/playbooks",                         api_playbooks_list,     ROLE_VIEWER, 0),
+    R("POST",   "/api/v1/playbooks",                         api_playbooks_create,   ROLE_ADMIN,  0),
+    R("POST",   "/api/v1/playbooks/evaluate",                api_playbooks_evaluate, ROLE_ADMIN,  0),
+    R("GET",    "/api/v1/playbooks/:id",                     api_playbooks_get,      ROLE_VIEWER, 0),
+    R("PATCH",  "/api/v1/playbooks/:id",                     api_playbooks_update,   ROLE_ADMIN,  0),
+    R("DELETE", "/api/v1/playbooks/:id",                     api_playbooks_delete,   ROLE_ADMIN,  0),
+    R("GET",    "/api/v1/playbooks/:id/runs",                api_playbook_runs,      ROLE_VIEWER, 0),
+    R("POST",   "/api/v1/playbooks/:id/preview",             api_playbook_preview,   ROLE_CSM,    0),
+    R("GET",    "/api/v1/outbound",                          api_outbound_list,      ROLE_ADMIN,  0),
+    R("GET",    "/api/v1/settings/email",                    api_settings_email_get, ROLE_ADMIN,  0),
+    R("PUT",    "/api/v1/settings/email",                    api_settings_email_put, ROLE_ADMIN,  0),
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

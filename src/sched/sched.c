@@ -14,6 +14,7 @@
 
 #include "health/engine.h"
 #include "journey/journey.h"
+#include "playbooks/evaluate.h"
 #include "kizuna.h"
 #include "store/store.h"
 #include "util/util.h"
@@ -111,6 +112,12 @@ static void full_pass(struct store *st)
     else
         log_info("scheduler: journeys in %.0f ms, health of %zu accounts in %.0f ms", t1 - t0, n,
                  now_ms() - t1);
+    /* Playbooks last: their triggers read the phases and bands just computed. */
+    size_t fired = 0;
+    if ((rc = playbooks_evaluate_all(st, &fired)))
+        log_warn("scheduler: playbook evaluation failed (%d)", rc);
+    else if (fired)
+        log_info("scheduler: playbooks fired %zu times", fired);
 }
 
 static void touched_pass(struct store *st, const int64_t *ids, size_t n)

@@ -156,18 +156,22 @@ int store_segments_list(struct store *st, const char *after_name, int64_t after_
     return rc;
 }
 
-int store_segment_count(struct store *st, const struct seg_node *filter, int64_t *count)
+/* COUNT(*) of the accounts matching filter (and a.id = account_id when it is not 0). */
+static int segment_count(struct store *st, const struct seg_node *filter, int64_t account_id,
+                         int64_t *count)
 {
     struct seg_sql where;
-    seg_compile(filter, now_unix(), 1, &where);
+    seg_compile(filter, now_unix(), 2, &where); /* ?1 is the account id */
     char *sql = xasprintf("SELECT COUNT(*) FROM accounts a "
-                          "LEFT JOIN subscriptions s ON s.account_id = a.id WHERE %s",
-                          where.sql);
+                          "LEFT JOIN subscriptions s ON s.account_id = a.id WHERE %s(%s)",
+                          account_id ? "a.id = ?1 AND " : "", where.sql);
     sqlite3_stmt *s = db_prepare_transient(st, sql);
     free(sql);
     int rc = KZ_EDB;
     if (s) {
-        db_bind_segment(s, 1, &where);
+        if (account_id)
+            db_bind_i64(s, 1, account_id);
+        db_bind_segment(s, 2, &where);
         int src = sqlite3_step(s);
         if (src == SQLITE_ROW)
             *count = sqlite3_column_int64(s, 0);
@@ -175,5 +179,19 @@ int store_segment_count(struct store *st, const struct seg_node *filter, int64_t
         sqlite3_finalize(s);
     }
     seg_sql_cleanup(&where);
+    return rc;
+}
+
+int store_segment_count(struct store *st, const struct seg_node *filter, int64_t *count)
+{
+    return segment_count(st, filter, 0, count);
+}
+
+int store_segment_has(struct store *st, const struct seg_node *filter, int64_t account_id,
+                      bool *member)
+{
+    int64_t n = 0;
+    int rc = segment_count(st, filter, account_id, &n);
+    *member = rc == KZ_OK && n > 0;
     return rc;
 }

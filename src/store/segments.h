@@ -39,5 +39,8 @@ int store_segments_list(struct store *st, const char *after_name, int64_t after_
                         struct segment **out, size_t *n);
 /* The number of accounts matching filter now. */
 int store_segment_count(struct store *st, const struct seg_node *filter, int64_t *count);
+/* Whether account account_id matches filter now. */
+int store_segment_has(struct store *st, const struct seg_node *filter, int64_t account_id,
+                      bool *member);
 
 #endif

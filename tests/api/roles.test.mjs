@@ -25,6 +25,7 @@ const ownToken = async (role) => {
 };
 
 const SUB = { plan: 'Pro', mrr: 1000, currency: 'USD', start_date: '2024-01-01', status: 'active' };
+const PLAYBOOK = { name: 'matrix', trigger: { type: 'renewal_within', days: 30 }, actions: [{ type: 'create_task', title: 'x' }] };
 const DEFAULT_TIERS = [
   { currency: 'EUR', high_min_arr: 10000000, low_min_arr: 1000000 },
   { currency: 'JPY', high_min_arr: 12000000, low_min_arr: 1200000 },
@@ -542,6 +543,55 @@ const GLOBAL_ROUTES = [
     // With a throw-away token, in case logging out also ends the token's use.
     setup: async (role) => ({ method: 'DELETE', path: '/api/v1/session', token: role === 'anonymous' ? null : (await ownToken(role)).token }),
   },
+  // Playbooks: admins write; a csm may preview (it fires nothing); the email settings.
+  {
+    route: 'POST /api/v1/playbooks', allowed: ['admin'], expect: 201,
+    setup: async () => {
+      const name = `matrix ${Math.random().toString(36).slice(2)}`;
+      return {
+        method: 'POST', path: '/api/v1/playbooks', body: { ...PLAYBOOK, name },
+        check: async (ok) => assert.equal((await admin().get('/api/v1/playbooks?limit=500')).json.data.some((p) => p.name === name), ok),
+      };
+    },
+  },
+  {
+    route: 'PATCH /api/v1/playbooks/{id}', allowed: ['admin'], expect: 200,
+    setup: async () => {
+      const id = await mk('/api/v1/playbooks', { ...PLAYBOOK, name: 'Before' });
+      return {
+        method: 'PATCH', path: `/api/v1/playbooks/${id}`, body: { name: 'After' },
+        check: async (ok) => assert.equal((await admin().get(`/api/v1/playbooks/${id}`)).json.name, ok ? 'After' : 'Before'),
+      };
+    },
+  },
+  {
+    route: 'DELETE /api/v1/playbooks/{id}', allowed: ['admin'], expect: 204,
+    setup: async () => {
+      const id = await mk('/api/v1/playbooks', PLAYBOOK);
+      return {
+        method: 'DELETE', path: `/api/v1/playbooks/${id}`,
+        check: async (ok) => assert.equal((await admin().get(`/api/v1/playbooks/${id}`)).status, ok ? 404 : 200),
+      };
+    },
+  },
+  {
+    route: 'POST /api/v1/playbooks/{id}/preview', allowed: ['csm', 'admin'], expect: 200,
+    setup: async () => ({ method: 'POST', path: `/api/v1/playbooks/${await mk('/api/v1/playbooks', PLAYBOOK)}/preview`, body: {} }),
+  },
+  {
+    route: 'POST /api/v1/playbooks/evaluate', allowed: ['admin'], expect: 200,
+    setup: async () => ({ method: 'POST', path: '/api/v1/playbooks/evaluate', body: {} }),
+  },
+  {
+    route: 'PUT /api/v1/settings/email', allowed: ['admin'], expect: 200,
+    setup: async () => {
+      const port = 1000 + Math.floor(Math.random() * 60000);
+      return {
+        method: 'PUT', path: '/api/v1/settings/email', body: { host: '127.0.0.1', port, from: 'cs@example.com' },
+        check: async (ok) => assert.equal((await admin().get('/api/v1/settings/email')).json.port === port, ok),
+      };
+    },
+  },
 ];
 
 // Segments: everyone reads; csm and admin create; the creator or an admin changes one. The
@@ -642,6 +692,9 @@ describe('reads', () => {
     ['/api/v1/settings/tiers', ['viewer', 'csm', 'admin']],
     ['/api/v1/settings/lifecycle', ['viewer', 'csm', 'admin']],
     ['/api/v1/users', ['admin']],
+    ['/api/v1/playbooks', ['viewer', 'csm', 'admin']],
+    ['/api/v1/outbound', ['admin']],
+    ['/api/v1/settings/email', ['admin']],
     ...['mrr', 'movements', 'retention', 'churn', 'ltv', 'cohorts', 'renewals', 'journey', 'health', 'surveys', 'activity'].map((m) => [`/api/v1/metrics/${m}`, ['viewer', 'csm', 'admin']]),
     ['/api/v1/settings/currency', ['viewer', 'csm', 'admin']],
   ];

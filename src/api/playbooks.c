@@ -1,0 +1,402 @@
+/*
+ * /api/v1/playbooks: automated plays ("when this happens to these accounts, do this"), their
+ * runs, preview and evaluation; /api/v1/outbound, the queue of webhooks and emails they
+ * produce; /api/v1/settings/email, where emails go. Admins write, viewers read (the route
+ * table). Validation lives in playbooks/playbook.c and names the JSON path of a bad value.
+ */
+#include "api/api.h"
+#include "store/segments.h"
+#include "api/fields.h"
+#include "playbooks/evaluate.h"
+#include "playbooks/outbound.h"
+#include "playbooks/segment_audience.h"
+#include "store/playbooks.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int reply_pb_rc(struct req *r, int rc, int64_t id)
+{
+    if (rc == KZ_ENOTFOUND)
+        return reply_problem(r, 404, "playbook %lld not found", (long long)id);
+    return reply_rc(r, rc, "playbook");
+}
+
+/* Validates body into p (partial: PATCH). Returns 0, or -1 after replying 400. */
+static int pb_body(struct req *r, json_t *body, struct playbook *p, bool partial)
+{
+    char field[200], msg[300];
+    if (pb_parse(body, p, partial, field, sizeof(field), msg, sizeof(msg))) {
+        reply_field_error(r, field, "%s", msg);
+        return -1;
+    }
+    if (p->audience_segment) {
+        struct segment seg = { 0 };
+        int rc = store_segment_get(store_get(), p->audience_segment, &seg);
+        segment_cleanup(&seg);
+        if (rc == KZ_ENOTFOUND) {
+            reply_field_error(r, "audience.segment_id", "segment %lld does not exist",
+                              (long long)p->audience_segment);
+            return -1;
+        }
+        if (rc)
+            return reply_rc(r, rc, "segment"), -1;
+    }
+    /* A named assignee must be a user. */
+    size_t i;
+    json_t *a;
+    json_array_foreach(p->actions, i, a) {
+        json_t *as = json_object_get(a, "assignee");
+        if (json_is_integer(as)) {
+            struct user u;
+            int rc = store_user_get(store_get(), json_integer_value(as), &u);
+            bool ok = rc == KZ_OK && !u.disabled;
+            if (rc == KZ_OK)
+                user_cleanup(&u);
+            if (!ok) {
+                snprintf(field, sizeof(field), "actions[%zu].assignee", i);
+                reply_field_error(r, field, "'%s': user %lld does not exist or is disabled",
+                                  field, (long long)json_integer_value(as));
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+static void pb_to_rec(const struct playbook *p, struct playbook_rec *rec)
+{
+    rec->id = p->id;
+    rec->name = p->name;
+    rec->enabled = p->enabled;
+    rec->audience = json_dumps(p->audience, JSON_COMPACT);
+    rec->trigger = json_dumps(p->trigger_json, JSON_COMPACT);
+    rec->actions = json_dumps(p->actions, JSON_COMPACT);
+    rec->cooldown_days = p->cooldown_days;
+}
+
+static void rec_json_free(struct playbook_rec *rec)
+{
+    free(rec->audience);
+    free(rec->trigger);
+    free(rec->actions);
+}
+
+/* GET /api/v1/playbooks?limit=&cursor= : by id. */
+int api_playbooks_list(struct req *r)
+{
+    int limit, ret = 0;
+    bool has;
+    char *cv = NULL;
+    int64_t after = 0;
+    struct playbook_rec *v = NULL;
+    size_t n = 0;
+    if (api_limit(r, &limit) || api_cursor(r, &has, &cv, &after))
+        goto out;
+    int rc = store_playbooks_list(store_get(), after, limit, false, &v, &n);
+    if (rc) {
+        ret = reply_rc(r, rc, "playbooks");
+        goto out;
+    }
+    bool more = n > (size_t)limit;
+    size_t shown = more ? (size_t)limit : n;
+    json_t *data = json_array();
+    for (size_t i = 0; i < shown; i++) {
+        struct playbook p;
+        memset(&p, 0, sizeof(p));
+        p.id = v[i].id;
+        p.name = v[i].name;
+        p.enabled = v[i].enabled;
+        p.cooldown_days = v[i].cooldown_days;
+        memcpy(p.created_at, v[i].created_at, sizeof(p.created_at));
+        memcpy(p.updated_at, v[i].updated_at, sizeof(p.updated_at));
+        pb_load(&p, v[i].audience, v[i].trigger, v[i].actions);
+        json_array_append_new(data, pb_to_json(&p));
+        p.name = NULL;
+        playbook_cleanup(&p);
+    }
+    char *next = more ? api_cursor_encode(NULL, v[shown - 1].id) : NULL;
+    ret = reply_list(r, data, next);
+    free(next);
+out:
+    free(cv);
+    playbook_recs_free(v, n);
+    return ret;
+}
+
+/* POST /api/v1/playbooks: 201 with the playbook. */
+int api_playbooks_create(struct req *r)
+{
+    int ret = 0;
+    struct playbook p;
+    struct playbook_rec rec = {0};
+    json_t *body = req_json(r);
+    memset(&p, 0, sizeof(p));
+    if (!body || pb_body(r, body, &p, false))
+        goto out;
+    pb_to_rec(&p, &rec);
+    int rc = store_playbook_create(store_get(), &rec);
+    if (rc) {
+        ret = reply_rc(r, rc, "playbook");
+        goto out;
+    }
+    p.id = rec.id;
+    memcpy(p.created_at, rec.created_at, sizeof(p.created_at));
+    memcpy(p.updated_at, rec.updated_at, sizeof(p.updated_at));
+    ret = reply_json(r, 201, pb_to_json(&p));
+out:
+    rec_json_free(&rec);
+    playbook_cleanup(&p);
+    return ret;
+}
+
+/* GET /api/v1/playbooks/:id */
+int api_playbooks_get(struct req *r)
+{
+    int64_t id = req_param_id(r, 0);
+    struct playbook p;
+    if (!id)
+        return reply_problem(r, 404, "playbook not found");
+    int rc = playbook_load(store_get(), id, &p);
+    int ret = rc ? reply_pb_rc(r, rc, id) : reply_json(r, 200, pb_to_json(&p));
+    playbook_cleanup(&p);
+    return ret;
+}
+
+/* PATCH /api/v1/playbooks/:id: changes only the fields present. */
+int api_playbooks_update(struct req *r)
+{
+    int ret = 0;
+    int64_t id = req_param_id(r, 0);
+    struct playbook p;
+    struct playbook_rec rec = {0};
+    json_t *body;
+    memset(&p, 0, sizeof(p));
+    if (!id)
+        return reply_problem(r, 404, "playbook not found");
+    int rc = playbook_load(store_get(), id, &p);
+    if (rc) {
+        ret = reply_pb_rc(r, rc, id);
+        goto out;
+    }
+    if (!(body = req_json(r)) || pb_body(r, body, &p, true))
+        goto out;
+    pb_to_rec(&p, &rec);
+    rc = store_playbook_update(store_get(), &rec);
+    if (rc) {
+        ret = reply_pb_rc(r, rc, id);
+        goto out;
+    }
+    memcpy(p.updated_at, rec.updated_at, sizeof(p.updated_at));
+    ret = reply_json(r, 200, pb_to_json(&p));
+out:
+    rec_json_free(&rec);
+    playbook_cleanup(&p);
+    return ret;
+}
+
+/* DELETE /api/v1/playbooks/:id: 204 (its runs go with it). */
+int api_playbooks_delete(struct req *r)
+{
+    int64_t id = req_param_id(r, 0);
+    if (!id)
+        return reply_problem(r, 404, "playbook not found");
+    int rc = store_playbook_delete(store_get(), id);
+    return rc ? reply_pb_rc(r, rc, id) : reply_empty(r);
+}
+
+/* GET /api/v1/playbooks/:id/runs?limit=&cursor= : newest first. */
+int api_playbook_runs(struct req *r)
+{
+    int64_t id = req_param_id(r, 0), before = 0;
+    int limit, ret = 0;
+    bool has;
+    char *cv = NULL;
+    struct playbook_rec rec;
+    struct playbook_run *v = NULL;
+    size_t n = 0;
+    if (!id)
+        return reply_problem(r, 404, "playbook not found");
+    if (api_limit(r, &limit) || api_cursor(r, &has, &cv, &before))
+        goto out;
+    int rc = store_playbook_get(store_get(), id, &rec);
+    if (rc) {
+        ret = reply_pb_rc(r, rc, id);
+        goto out;
+    }
+    playbook_rec_cleanup(&rec);
+    if ((rc = store_playbook_runs_list(store_get(), id, has ? (before ? before : 1) : 0, limit,
+                                       &v, &n))) {
+        ret = reply_rc(r, rc, "playbook runs");
+        goto out;
+    }
+    bool more = n > (size_t)limit;
+    size_t shown = more ? (size_t)limit : n;
+    json_t *data = json_array();
+    for (size_t i = 0; i < shown; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "id", json_integer(v[i].id));
+        json_object_set_new(o, "playbook_id", json_integer(v[i].playbook_id));
+        json_object_set_new(o, "account_id", json_integer(v[i].account_id));
+        json_object_set_new(o, "account_name", json_str_or_null(v[i].account_name));
+        json_object_set_new(o, "fired_at", json_string(v[i].fired_at));
+        json_t *d = json_loads(v[i].detail ? v[i].detail : "null", JSON_DECODE_ANY, NULL);
+        json_t *oc = json_loads(v[i].outcomes ? v[i].outcomes : "[]", 0, NULL);
+        json_object_set_new(o, "trigger", d ? d : json_null());
+        json_object_set_new(o, "actions", oc ? oc : json_array());
+        json_array_append_new(data, o);
+    }
+    char *next = more ? api_cursor_encode(NULL, v[shown - 1].id) : NULL;
+    ret = reply_list(r, data, next);
+    free(next);
+out:
+    free(cv);
+    playbook_runs_free(v, n);
+    return ret;
+}
+
+/* POST /api/v1/playbooks/:id/preview: the accounts it would fire for now; fires nothing. */
+int api_playbook_preview(struct req *r)
+{
+    int64_t id = req_param_id(r, 0);
+    struct playbook p;
+    if (!id)
+        return reply_problem(r, 404, "playbook not found");
+    int rc = playbook_load(store_get(), id, &p);
+    if (rc) {
+        playbook_cleanup(&p);
+        return reply_pb_rc(r, rc, id);
+    }
+    json_t *hits = json_array();
+    size_t n = 0;
+    rc = playbook_evaluate(store_get(), &p, true, hits, &n);
+    playbook_cleanup(&p);
+    if (rc) {
+        json_decref(hits);
+        return reply_rc(r, rc, "preview");
+    }
+    return reply_json(r, 200, json_pack("{s:o, s:I}", "data", hits, "count", (json_int_t)n));
+}
+
+/* POST /api/v1/playbooks/evaluate: every enabled playbook now. */
+int api_playbooks_evaluate(struct req *r)
+{
+    size_t fired = 0;
+    int rc = playbooks_evaluate_all(store_get(), &fired);
+    if (rc)
+        return reply_rc(r, rc, "evaluation");
+    outbound_wake();
+    return reply_json(r, 200, json_pack("{s:I}", "fired", (json_int_t)fired));
+}
+
+/* GET /api/v1/outbound?status=pending|sent|failed&limit=&cursor= : newest first. */
+int api_outbound_list(struct req *r)
+{
+    static const char *const known[] = {"status", "limit", "cursor", NULL};
+    int limit, ret = 0;
+    bool has;
+    char *cv = NULL;
+    int64_t before = 0;
+    struct outbound_msg *v = NULL;
+    size_t n = 0;
+    const char *status = req_query(r, "status"), *unknown = req_query_unknown(r, known);
+    if (unknown)
+        return reply_field_error(r, unknown, "unknown query parameter '%.100s'", unknown);
+    if (status && !str_eq(status, "pending") && !str_eq(status, "sent") &&
+        !str_eq(status, "failed"))
+        return reply_field_error(r, "status", "status must be one of pending, sent, failed");
+    if (api_limit(r, &limit) || api_cursor(r, &has, &cv, &before))
+        goto out;
+    int rc = store_outbound_list(store_get(), status, has ? (before ? before : 1) : 0, limit, &v,
+                                 &n);
+    if (rc) {
+        ret = reply_rc(r, rc, "outbound");
+        goto out;
+    }
+    bool more = n > (size_t)limit;
+    size_t shown = more ? (size_t)limit : n;
+    json_t *data = json_array();
+    for (size_t i = 0; i < shown; i++) {
+        json_t *o = json_object();
+        json_t *pl = json_loads(v[i].payload ? v[i].payload : "null", JSON_DECODE_ANY, NULL);
+        json_object_set_new(o, "id", json_integer(v[i].id));
+        json_object_set_new(o, "kind", json_string(v[i].kind));
+        json_object_set_new(o, "payload", pl ? pl : json_null());
+        json_object_set_new(o, "playbook_id", json_i64_or_null(v[i].playbook_id, 0));
+        json_object_set_new(o, "account_id", json_i64_or_null(v[i].account_id, 0));
+        json_object_set_new(o, "attempts", json_integer(v[i].attempts));
+        json_object_set_new(o, "next_attempt_at", json_string(v[i].next_attempt_at));
+        json_object_set_new(o, "status", json_string(v[i].status));
+        json_object_set_new(o, "last_error", json_str_or_null(v[i].last_error));
+        json_object_set_new(o, "created_at", json_string(v[i].created_at));
+        json_object_set_new(o, "sent_at", json_str_or_null(v[i].sent_at));
+        json_array_append_new(data, o);
+    }
+    char *next = more ? api_cursor_encode(NULL, v[shown - 1].id) : NULL;
+    ret = reply_list(r, data, next);
+    free(next);
+out:
+    free(cv);
+    outbound_msgs_free(v, n);
+    return ret;
+}
+
+/* ------------------------------------------------------------ email settings */
+
+/* GET /api/v1/settings/email: {"host","port","from"} (nulls until set). */
+int api_settings_email_get(struct req *r)
+{
+    char *text = NULL;
+    int rc = store_setting_get(store_get(), "email", &text);
+    if (rc && rc != KZ_ENOTFOUND)
+        return reply_rc(r, rc, "email settings");
+    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        o = json_pack("{s:n, s:n, s:n}", "host", "port", "from");
+    }
+    return reply_json(r, 200, o);
+}
+
+/* PUT /api/v1/settings/email {"host","port","from"}: SMTP without authentication. */
+int api_settings_email_put(struct req *r)
+{
+    static const char *const known[] = {"host", "port", "from", NULL};
+    int ret = 0;
+    char *host = NULL, *from = NULL;
+    int64_t port = 0;
+    json_t *body = req_json(r);
+    if (!body || fields_known(r, body, known) ||
+        field_str(r, body, "host", FIELD_REQUIRED, 253, &host) ||
+        field_i64(r, body, "port", FIELD_REQUIRED, 1, 65535, 0, &port) ||
+        field_str(r, body, "from", FIELD_REQUIRED, 254, &from))
+        goto out;
+    if (strpbrk(host, " \t\r\n/")) {
+        ret = reply_field_error(r, "host", "'host' must be a host name or address");
+        goto out;
+    }
+    if (!email_valid(from)) {
+        ret = reply_field_error(r, "from", "'from' must be an e-mail address");
+        goto out;
+    }
+    json_t *o = json_pack("{s:s, s:I, s:s}", "host", host, "port", (json_int_t)port, "from",
+                          from);
+    char *text = json_dumps(o, JSON_COMPACT);
+    int rc = store_setting_put(store_get(), "email", text);
+    free(text);
+    if (rc) {
+        json_decref(o);
+        ret = reply_rc(r, rc, "email settings");
+        goto out;
+    }
+    /* Emails that waited for these settings go now. */
+    if ((rc = store_outbound_due_now(store_get(), "email")))
+        log_warn("settings/email: queued emails stay scheduled (%d)", rc);
+    outbound_wake();
+    ret = reply_json(r, 200, o);
+out:
+    free(host);
+    free(from);
+    return ret;
+}

@@ -1,0 +1,31 @@
+/*
+ * Playbook evaluation on top of the store: for one playbook, one grouped read over all
+ * accounts (store_playbook_candidates), the pure trigger decision and the cooldown for each
+ * row, then for each firing, in one transaction, its actions (tasks and fields at once,
+ * webhooks and emails into the outbound queue) and its run record. A process-wide lock makes
+ * evaluations (scheduler, API) run one at a time, so that two never fire the same thing.
+ */
+#ifndef KZ_PLAYBOOKS_EVALUATE_H
+#define KZ_PLAYBOOKS_EVALUATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "playbooks/playbook.h"
+#include "store/store.h"
+
+/*
+ * Evaluates p now. preview: fires nothing, changes nothing, and appends to hits (a JSON
+ * array, may be NULL otherwise) one {"account_id","account_name","detail"} per account it
+ * would fire for. *fired (when non-NULL) gets the number of firings (or would-be firings).
+ */
+int playbook_evaluate(struct store *st, const struct playbook *p, bool preview, json_t *hits,
+                      size_t *fired);
+
+/* Evaluates every enabled playbook (the scheduler's pass and POST /playbooks/evaluate). */
+int playbooks_evaluate_all(struct store *st, size_t *fired);
+
+/* Loads playbook id from the store into *p (playbook_cleanup). */
+int playbook_load(struct store *st, int64_t id, struct playbook *p);
+
+#endif
