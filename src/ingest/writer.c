@@ -11,10 +11,12 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "kizuna.h"
 #include "store/store.h"
+#include "store/usage.h"
 #include "util/util.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -26,6 +28,14 @@ static bool running, stopping;
 static pthread_t thread, checkpointer;
 
 #define CHECKPOINT_EVERY_MS 250
+/* The fold (rollups, last-seen times, the accounts' event streams) is flushed when the
+ * queue is empty and it holds at most flush_small events (so that at light load it goes
+ * out with the events, in the same commit), else once it is flush_ms old, and at once when
+ * a usage report or event listing asks (store_usage_sync). Both can be set for tests and
+ * tuning: KIZUNA_INGEST_FLUSH_MS, KIZUNA_INGEST_FLUSH_SMALL. */
+static int64_t flush_ms = 1000, flush_small = 2000;
+#define INGEST_FLUSH_MS flush_ms
+#define INGEST_FLUSH_SMALL flush_small
 #define PURGE_EVERY_S 3600
 #define PURGE_BATCH 10000
 
@@ -76,15 +86,50 @@ static void *checkpoint_main(void *arg)
     return NULL;
 }
 
-/* Applies jobs (a list) in one transaction; returns the outcome for all of them. */
-static int commit_jobs(struct store *st, struct ingest_job *jobs)
+static pthread_cond_t flushed = PTHREAD_COND_INITIALIZER; /* usage_sync(): a flush done */
+static bool sync_wanted;    /* a reader waits for a flush */
+static uint64_t flush_gen;  /* flushes done */
+static int64_t last_flush_ms;
+static int start_rc;
+static bool started;
+
+static int64_t mono_ms(void)
 {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Applies jobs (a list) in one transaction, with the fold flushed into it when no other
+ * request waits, a reader asked, or the last flush is INGEST_FLUSH_MS old. Returns the
+ * outcome for all of them and sets *did_flush. */
+static int commit_jobs(struct store *st, struct ingest_job *jobs, bool *did_flush)
+{
+    *did_flush = false;
     int rc = store_begin(st);
     for (struct ingest_job *j = jobs; j && rc == KZ_OK; j = j->next)
         rc = store_ingest_apply(st, &j->batch);
+    if (rc == KZ_OK) {
+        pthread_mutex_lock(&lock);
+        bool flush = (!head && store_ingest_pending() <= INGEST_FLUSH_SMALL) || sync_wanted ||
+                     stopping || mono_ms() - last_flush_ms >= INGEST_FLUSH_MS;
+        pthread_mutex_unlock(&lock);
+        if (flush && store_ingest_pending())
+            rc = store_ingest_flush(st);
+        *did_flush = flush && rc == KZ_OK;
+    }
     if (rc == KZ_OK)
-        return store_commit(st);
-    store_rollback(st);
+        rc = store_commit(st);
+    else
+        store_rollback(st);
+    if (rc == KZ_OK) {
+        store_ingest_committed();
+    } else {
+        *did_flush = false;
+        int rrc = store_ingest_reset(st); /* forget what the rolled-back commit folded */
+        if (rrc)
+            log_error("ingest: cannot fold the unflushed events again: %s", kz_strerror(rrc));
+    }
     return rc;
 }
 
@@ -94,22 +139,63 @@ static void *writer_main(void *arg)
     pthread_setname_np(pthread_self(), "kz-ingest");
     struct store *st = store_get();
     store_autocheckpoint(st, 0); /* the checkpointer thread does it */
+    int rc = store_ingest_open(st);
+    pthread_mutex_lock(&lock);
+    start_rc = rc;
+    started = true;
+    last_flush_ms = mono_ms();
+    pthread_cond_broadcast(&flushed);
+    pthread_mutex_unlock(&lock);
+    if (rc) {
+        log_error("ingest: cannot open the writer's state: %s", kz_strerror(rc));
+        return NULL;
+    }
     for (;;) {
         pthread_mutex_lock(&lock);
-        while (!head && !stopping)
-            pthread_cond_wait(&wake, &lock);
+        for (;;) {
+            int64_t pending = store_ingest_pending();
+            bool due = pending && (pending <= INGEST_FLUSH_SMALL ||
+                                   mono_ms() - last_flush_ms >= INGEST_FLUSH_MS);
+            if (head || stopping || sync_wanted || due)
+                break;
+            if (store_ingest_pending()) {
+                struct timespec until;
+                clock_gettime(CLOCK_REALTIME, &until);
+                until.tv_nsec += INGEST_FLUSH_MS * 1000000L;
+                until.tv_sec += until.tv_nsec / 1000000000L;
+                until.tv_nsec %= 1000000000L;
+                pthread_cond_timedwait(&wake, &lock, &until);
+            } else {
+                pthread_cond_wait(&wake, &lock);
+            }
+        }
         struct ingest_job *jobs = head;
         head = tail = NULL;
         queued = 0;
-        bool stop = stopping && !jobs;
+        bool stop = stopping && !jobs && !store_ingest_pending();
         pthread_mutex_unlock(&lock);
         if (stop)
             break;
-        int rc = commit_jobs(st, jobs);
-        if (rc == KZ_EBUSY) /* another connection held the write lock past the timeout */
-            rc = commit_jobs(st, jobs);
+        bool did_flush = false;
+        if (!jobs && !store_ingest_pending()) {
+            did_flush = true; /* a reader asked, and there is nothing to write */
+            rc = KZ_OK;
+        } else {
+            rc = commit_jobs(st, jobs, &did_flush);
+            if (rc) /* a lock held past the timeout, or an account deleted meanwhile */
+                rc = commit_jobs(st, jobs, &did_flush);
+        }
         if (rc)
             log_error("ingest: a group commit failed: %s", kz_strerror(rc));
+        if (did_flush) {
+            pthread_mutex_lock(&lock);
+            last_flush_ms = mono_ms();
+            sync_wanted = false;
+            flush_gen++;
+            pthread_cond_broadcast(&flushed);
+            pthread_mutex_unlock(&lock);
+            store_ingest_expire(now_unix());
+        }
         while (jobs) {
             struct ingest_job *next = jobs->next; /* done() may free the job */
             jobs->rc = rc;
@@ -117,15 +203,53 @@ static void *writer_main(void *arg)
             jobs = next;
         }
     }
+    store_ingest_close();
     return NULL;
+}
+
+/* store_usage_sync while the writer runs: waits (2 s at most) for a flush that starts after
+ * the call, so that every event acknowledged before it is in the rollups. */
+static void usage_sync(void)
+{
+    pthread_mutex_lock(&lock);
+    uint64_t want = flush_gen + 1;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 2;
+    while (running && !stopping && flush_gen < want) {
+        sync_wanted = true;
+        pthread_cond_signal(&wake);
+        if (pthread_cond_timedwait(&flushed, &lock, &until) != 0)
+            break;
+    }
+    pthread_mutex_unlock(&lock);
+}
+
+static void env_knob(const char *name, int64_t *v)
+{
+    const char *e = getenv(name);
+    int64_t x;
+    if (e && parse_i64(e, &x) == 0 && x >= 0)
+        *v = x;
 }
 
 int ingest_writer_start(void)
 {
+    env_knob("KIZUNA_INGEST_FLUSH_MS", &flush_ms);
+    env_knob("KIZUNA_INGEST_FLUSH_SMALL", &flush_small);
     pthread_mutex_lock(&lock);
     stopping = false;
+    started = false;
     int rc = pthread_create(&thread, NULL, writer_main, NULL);
     running = rc == 0;
+    while (running && !started)
+        pthread_cond_wait(&flushed, &lock);
+    if (running && start_rc) {
+        pthread_mutex_unlock(&lock);
+        pthread_join(thread, NULL);
+        running = false;
+        return -1;
+    }
     if (running && pthread_create(&checkpointer, NULL, checkpoint_main, NULL) != 0) {
         stopping = true; /* without checkpoints the WAL would grow without end */
         pthread_cond_signal(&wake);
@@ -134,6 +258,8 @@ int ingest_writer_start(void)
         running = false;
         return -1;
     }
+    if (running)
+        store_usage_sync = usage_sync;
     pthread_mutex_unlock(&lock);
     return rc ? -1 : 0;
 }
@@ -144,8 +270,10 @@ void ingest_writer_stop(void)
     bool was = running;
     stopping = true;
     running = false;
+    store_usage_sync = NULL;
     pthread_cond_signal(&wake);
     pthread_cond_signal(&tick);
+    pthread_cond_broadcast(&flushed);
     pthread_mutex_unlock(&lock);
     if (was) {
         pthread_join(thread, NULL);

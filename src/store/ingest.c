@@ -1,10 +1,32 @@
 /*
- * Store: applying tracked messages (store_ingest_apply), inside the writer's transaction.
- * An event is inserted first; when its (write key, messageId) was seen before, nothing else
- * happens, so a retried batch is never counted twice. Then identity (group links a user to
- * an account, creating it; identify updates the user's contact), attribution (context
- * groupId, else the user's account; a user's earlier unattributed events are attributed
- * when its group call arrives, rollups included), daily rollups and last-seen times.
+ * Store: applying tracked messages, inside the writer's transaction (store_ingest_apply),
+ * and what the writer keeps in memory between its commits.
+ *
+ * The commit path writes per event only its row in events (appended by rowid, plus the
+ * account's stream index); a repeated (write key, messageId) is recognised by an in-memory
+ * set of the messageIds received in the last day (ingest/fold.h), rebuilt from the events
+ * at start-up, and skipped before any side effect, so a retried batch is never counted
+ * twice. Identity (group links a user to an account, creating it; identify updates the
+ * user's contact; alias gives anonymous activity its user) is applied at once, as the rare
+ * messages they are. Everything else an event changes — the daily rollups, the user's and
+ * the account's last-seen times, a user's first link by context — is folded in memory and
+ * flushed in one upsert per row (account, day, event; account, day, user; user; account)
+ * by store_ingest_flush, which records in the same transaction the last event id it
+ * covers (ingest_state.folded_through). After a crash, the events past that id are folded
+ * again at start-up (store_ingest_open): what was acknowledged is durable in events, and
+ * the rollups are exact once replayed, never counted twice. The writer flushes whenever
+ * its queue is empty (so at light load the rollups are in the same commit as the events),
+ * at least every INGEST_FLUSH_MS otherwise, and on demand before a usage report
+ * (store_usage_sync).
+ *
+ * Attribution reads two caches: groupId -> account (cleared at every flush, so that an
+ * external_id edited elsewhere is seen within a flush) and userId -> account (kept; it is
+ * also the fold of the users). A deleted account makes the next commit fail on its foreign
+ * keys; the writer then calls store_ingest_reset, which forgets the caches and the fold and
+ * folds the unflushed events again from the database, and retries.
+ *
+ * Times: an event's time becomes a last-seen time only up to the time it was received, so
+ * a client with a clock far in the future cannot set "last seen" ahead of now.
  */
 #include "store/db.h"
 
@@ -12,7 +34,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ingest/fold.h"
 #include "ingest/ingest.h"
+#include "sched/sched.h"
+#include "store/usage.h"
 
 static bool is_activity(const char *type)
 {
@@ -199,15 +224,15 @@ static int upsert_contact(struct store *st, int64_t account, const char *user_id
     return rc;
 }
 
-/* Records that user_id was seen, with account > 0 in that account: a group call (linked)
- * moves the user there; an event attributed by its context only links a user that has no
- * account yet. With traits, merges them. */
+/* Records that user_id was seen between first and last, with account > 0 in that
+ * account: a group call (linked) moves the user there; an event attributed by its context
+ * only links a user that has no account yet. With traits, merges them. */
 static int touch_user(struct store *st, const char *user_id, int64_t account, bool linked,
-                      const char *timestamp, const char *traits)
+                      const char *first, const char *last, const char *traits)
 {
     sqlite3_stmt *s = db_prepare(
         st, "INSERT INTO tracked_users (user_id, account_id, traits, first_seen, last_seen) "
-            "VALUES (?1, ?2, COALESCE(?3, '{}'), ?4, ?4) ON CONFLICT (user_id) DO UPDATE SET "
+            "VALUES (?1, ?2, COALESCE(?3, '{}'), ?4, ?6) ON CONFLICT (user_id) DO UPDATE SET "
             "account_id = CASE WHEN ?5 THEN COALESCE(excluded.account_id, account_id) "
             "ELSE COALESCE(account_id, excluded.account_id) END, "
             "traits = CASE WHEN ?3 IS NULL THEN traits ELSE json_patch(traits, ?3) END, "
@@ -216,42 +241,493 @@ static int touch_user(struct store *st, const char *user_id, int64_t account, bo
     db_bind_text(s, 1, user_id);
     db_bind_i64_null(s, 2, account, 0);
     db_bind_text(s, 3, traits);
-    db_bind_text(s, 4, timestamp);
+    db_bind_text(s, 4, first);
     db_bind_i64(s, 5, linked);
+    db_bind_text(s, 6, last);
     return db_exec_stmt(st, s);
 }
 
+static char *received_of(struct store *st, int64_t id);
+
+/* ------------------------------------------------------------ the writer's memory */
+
+#define USERS_CACHE_MAX 200000   /* cached users kept past a flush; past it, all are dropped */
+#define DEDUPE_WINDOW_S 86400    /* a day, as Segment documents its own messageId dedupe */
+#define DEDUPE_MAX_DEFAULT 2000000
+
+static struct {
+    bool open;
+    struct dedupe seen;      /* recent (write key, messageId) fingerprints */
+    uint64_t *undo;          /* fingerprints added by the open transaction */
+    size_t nundo, capundo;
+    /* The fold: what the events past `folded` add, not yet in the database. */
+    struct kmap rollups;     /* {account, day} + event name -> v[0] count */
+    struct kmap actives;     /* {account, day} + user key -> v[0] events */
+    struct kmap users;       /* user id -> v[0] account (0 none): cache of tracked_users */
+    struct kmap seen_users;  /* user id -> v[0] account, v[1] first, v[2] last seen (fold) */
+    struct kmap accounts;    /* account id -> v[0] last seen (unix) */
+    struct kmap groups;      /* external id -> v[0] account id (cache) */
+    struct kmap touched;     /* accounts that received events in this commit */
+    struct stream_entry *stream; /* attributed events to add to event_stream */
+    size_t nstream, capstream;
+    int64_t folded;          /* the last event id whose effects are in the database */
+    int64_t last_id;         /* the last event id folded in memory */
+    int64_t pending;         /* events folded since the last flush */
+} W;
+
+/* Store-side statistics for the benchmark and tests. */
+static int64_t stat_flushes;
+
+struct stream_entry {
+    int64_t account, when, id;
+};
+
+static void stream_push(int64_t account, int64_t when, int64_t id)
+{
+    if (W.nstream == W.capstream) {
+        W.capstream = W.capstream ? W.capstream * 2 : 4096;
+        W.stream = xrealloc(W.stream, W.capstream * sizeof(*W.stream));
+    }
+    W.stream[W.nstream++] = (struct stream_entry){ account, when, id };
+}
+
+static int stream_cmp(const void *a, const void *b)
+{
+    const struct stream_entry *x = a, *y = b;
+    if (x->account != y->account)
+        return x->account < y->account ? -1 : 1;
+    if (x->when != y->when)
+        return x->when < y->when ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+struct day_key {
+    int64_t account;
+    int64_t day;
+};
+
+static int64_t day_of(int64_t t)
+{
+    return t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+}
+
+static void fold_rollup(int64_t account, int64_t when, const char *event, const char *user_id,
+                        const char *anonymous_id)
+{
+    char key[16 + 2 * 512];
+    struct day_key k = { account, day_of(when) };
+    memcpy(key, &k, sizeof(k));
+    size_t n = strlen(event);
+    if (n > 500)
+        n = 500;
+    memcpy(key + sizeof(k), event, n);
+    kmap_get(&W.rollups, key, sizeof(k) + n, NULL)->v[0]++;
+    size_t u;
+    if (user_id) {
+        u = strlen(user_id);
+        if (u > 500)
+            u = 500;
+        memcpy(key + sizeof(k), user_id, u);
+    } else if (anonymous_id) {
+        u = strlen(anonymous_id);
+        if (u > 495)
+            u = 495;
+        memcpy(key + sizeof(k), "anon:", 5);
+        memcpy(key + sizeof(k) + 5, anonymous_id, u);
+        u += 5;
+    } else {
+        return;
+    }
+    kmap_get(&W.actives, key, sizeof(k) + u, NULL)->v[0]++;
+}
+
+/* The cache entry of user_id, read from tracked_users when not cached. */
+static struct kmap_entry *user_entry(struct store *st, const char *user_id)
+{
+    size_t n = strlen(user_id);
+    struct kmap_entry *e = kmap_find(&W.users, user_id, n);
+    if (e)
+        return e;
+    int64_t account = user_account(st, user_id);
+    e = kmap_get(&W.users, user_id, n, NULL);
+    e->v[0] = account;
+    return e;
+}
+
+static void fold_user(struct kmap_entry *e, int64_t account, int64_t seen)
+{
+    if (!e->v[0] && account)
+        e->v[0] = account;
+    bool created;
+    struct kmap_entry *f = kmap_get(&W.seen_users, e->key, e->keylen, &created);
+    f->v[0] = e->v[0];
+    if (created || seen < f->v[1])
+        f->v[1] = seen;
+    if (created || seen > f->v[2])
+        f->v[2] = seen;
+}
+
+static void fold_account(int64_t account, int64_t seen)
+{
+    bool created;
+    struct kmap_entry *e = kmap_get(&W.accounts, &account, sizeof(account), &created);
+    if (created || seen > e->v[0])
+        e->v[0] = seen;
+}
+
+static void touch_sched(int64_t account)
+{
+    kmap_get(&W.touched, &account, sizeof(account), NULL);
+}
+
+/* The cached account of external id g (0 when none). */
+static int64_t group_cached(struct store *st, const char *g)
+{
+    size_t n = strlen(g);
+    struct kmap_entry *e = kmap_find(&W.groups, g, n);
+    if (e)
+        return e->v[0];
+    int64_t id = account_by_external(st, g);
+    kmap_get(&W.groups, g, n, NULL)->v[0] = id;
+    return id;
+}
+
+static bool is_activity_type(const char *type)
+{
+    return type[0] == 't' || type[0] == 'p' || (type[0] == 's' && type[1] == 'c');
+}
+
+/* Folds one stored event (at the commit, or replayed at start-up). */
+static void fold_event(struct store *st, int64_t id, int64_t account, const char *type,
+                       const char *name, const char *user_id, const char *anonymous_id,
+                       int64_t when, int64_t received)
+{
+    int64_t seen = when < received ? when : received;
+    bool activity = is_activity_type(type);
+    if (activity && account)
+        fold_rollup(account, when, rollup_name(type, name), user_id, anonymous_id);
+    if (activity && user_id)
+        fold_user(user_entry(st, user_id), account, seen);
+    if (account) {
+        fold_account(account, seen);
+        stream_push(account, when, id);
+    }
+    if (id > W.last_id)
+        W.last_id = id;
+    W.pending++;
+}
+
+static void undo_push(uint64_t fp)
+{
+    if (W.nundo == W.capundo) {
+        W.capundo = W.capundo ? W.capundo * 2 : 1024;
+        W.undo = xrealloc(W.undo, W.capundo * sizeof(*W.undo));
+    }
+    W.undo[W.nundo++] = fp;
+}
+
+int store_ingest_flush(struct store *st)
+{
+    if (!W.open)
+        return KZ_OK;
+    int rc = KZ_OK;
+    char day[11], t[21], t2[21];
+    kmap_each(&W.rollups, e) {
+        if (rc)
+            break;
+        struct day_key k;
+        memcpy(&k, e->key, sizeof(k));
+        date_from_days(k.day, day);
+        sqlite3_stmt *s = db_prepare(st, "INSERT INTO usage_daily (account_id, day, event, count) "
+                                         "VALUES (?, ?, ?, ?) ON CONFLICT (account_id, day, event) "
+                                         "DO UPDATE SET count = count + excluded.count");
+        db_bind_i64(s, 1, k.account);
+        db_bind_text(s, 2, day);
+        sqlite3_bind_text(s, 3, e->key + sizeof(k), (int)(e->keylen - sizeof(k)), SQLITE_STATIC);
+        db_bind_i64(s, 4, e->v[0]);
+        rc = db_exec_stmt(st, s);
+    }
+    kmap_each(&W.actives, e) {
+        if (rc)
+            break;
+        struct day_key k;
+        memcpy(&k, e->key, sizeof(k));
+        date_from_days(k.day, day);
+        sqlite3_stmt *s = db_prepare(st, "INSERT INTO active_users_daily (account_id, day, user_key, "
+                                         "events) VALUES (?, ?, ?, ?) ON CONFLICT (account_id, day, "
+                                         "user_key) DO UPDATE SET events = events + excluded.events");
+        db_bind_i64(s, 1, k.account);
+        db_bind_text(s, 2, day);
+        sqlite3_bind_text(s, 3, e->key + sizeof(k), (int)(e->keylen - sizeof(k)), SQLITE_STATIC);
+        db_bind_i64(s, 4, e->v[0]);
+        rc = db_exec_stmt(st, s);
+    }
+    kmap_each(&W.seen_users, e) {
+        if (rc)
+            break;
+        time_format(e->v[1], t);
+        time_format(e->v[2], t2);
+        rc = touch_user(st, e->key, e->v[0], false, t, t2, NULL);
+    }
+    kmap_each(&W.accounts, e) {
+        if (rc)
+            break;
+        int64_t account;
+        memcpy(&account, e->key, sizeof(account));
+        time_format(e->v[0], t);
+        rc = touch_account(st, account, t);
+        touch_sched(account);
+    }
+    if (rc == KZ_OK && W.nstream)
+        qsort(W.stream, W.nstream, sizeof(*W.stream), stream_cmp);
+    for (size_t i = 0; i < W.nstream && rc == KZ_OK; i++) {
+        sqlite3_stmt *s = db_prepare(st, "INSERT OR IGNORE INTO event_stream (account_id, "
+                                         "timestamp, event_id) VALUES (?, ?, ?)");
+        time_format(W.stream[i].when, t);
+        db_bind_i64(s, 1, W.stream[i].account);
+        db_bind_text(s, 2, t);
+        db_bind_i64(s, 3, W.stream[i].id);
+        rc = db_exec_stmt(st, s);
+    }
+    if (rc == KZ_OK && W.last_id > W.folded) {
+        sqlite3_stmt *s = db_prepare(st, "UPDATE ingest_state SET folded_through = ? WHERE id = 1");
+        db_bind_i64(s, 1, W.last_id);
+        rc = db_exec_stmt(st, s);
+    }
+    if (rc)
+        return rc; /* the caller rolls back, then store_ingest_reset() */
+    W.folded = W.last_id;
+    W.pending = 0;
+    W.nstream = 0;
+    stat_flushes++;
+    kmap_clear(&W.rollups);
+    kmap_clear(&W.actives);
+    kmap_clear(&W.accounts);
+    kmap_clear(&W.seen_users);
+    kmap_clear(&W.groups);
+    if (W.users.n > USERS_CACHE_MAX)
+        kmap_clear(&W.users);
+    return KZ_OK;
+}
+
+int64_t store_ingest_pending(void)
+{
+    return W.pending;
+}
+
+/* Folds the events past W.folded again (start-up, or after a rollback). */
+static int replay(struct store *st)
+{
+    sqlite3_stmt *s = db_prepare(st, "SELECT id, account_id, type, name, user_id, anonymous_id, "
+                                     "timestamp, received_at FROM events WHERE id > ? ORDER BY id");
+    db_bind_i64(s, 1, W.folded);
+    int rc;
+    int64_t n = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t when = 0, received = 0;
+        time_parse((const char *)sqlite3_column_text(s, 6), &when);
+        time_parse((const char *)sqlite3_column_text(s, 7), &received);
+        fold_event(st, sqlite3_column_int64(s, 0), db_col_i64(s, 1, 0),
+                   (const char *)sqlite3_column_text(s, 2), (const char *)sqlite3_column_text(s, 3),
+                   (const char *)sqlite3_column_text(s, 4), (const char *)sqlite3_column_text(s, 5),
+                   when, received);
+        n++;
+    }
+    sqlite3_reset(s);
+    if (n)
+        log_info("ingest: folded %lld events stored after the last flush again", (long long)n);
+    return db_rc(st, rc);
+}
+
+static void forget(void)
+{
+    kmap_clear(&W.rollups);
+    kmap_clear(&W.actives);
+    kmap_clear(&W.users);
+    kmap_clear(&W.seen_users);
+    kmap_clear(&W.accounts);
+    kmap_clear(&W.groups);
+    kmap_clear(&W.touched);
+    W.pending = 0;
+    W.nstream = 0;
+}
+
+static int read_folded(struct store *st)
+{
+    sqlite3_stmt *s = db_prepare(st, "SELECT folded_through FROM ingest_state WHERE id = 1");
+    int rc = sqlite3_step(s);
+    W.folded = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    W.last_id = W.folded;
+    return db_row_rc(st, rc);
+}
+
+int store_ingest_reset(struct store *st)
+{
+    while (W.nundo) /* the fingerprints of the rolled-back events, newest first */
+        dedupe_remove_newest(&W.seen, W.undo[--W.nundo]);
+    forget();
+    int rc = read_folded(st);
+    if (rc == KZ_OK)
+        rc = replay(st);
+    return rc;
+}
+
+/* Rebuilds the messageId set from the events received in the window (ids grow with the
+ * time received, so the first one is found by binary search, as the purge does). */
+static int rebuild_seen(struct store *st, int64_t now)
+{
+    char since[21];
+    time_format(now - DEDUPE_WINDOW_S, since);
+    sqlite3_stmt *s = db_prepare(st, "SELECT min(id), max(id) FROM events");
+    int64_t lo = 0, hi = 0;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        lo = db_col_i64(s, 0, 0);
+        hi = db_col_i64(s, 1, 0);
+    }
+    sqlite3_reset(s);
+    if (!lo)
+        return KZ_OK;
+    int64_t first = hi + 1;
+    while (lo <= hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        char *at = received_of(st, mid);
+        bool recent = at && strcmp(at, since) >= 0;
+        free(at);
+        if (recent)
+            first = mid, hi = mid - 1;
+        else
+            lo = mid + 1;
+    }
+    s = db_prepare(st, "SELECT write_key_id, message_id, received_at FROM events WHERE id >= ? "
+                       "ORDER BY id");
+    db_bind_i64(s, 1, first);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *mid = (const char *)sqlite3_column_text(s, 1);
+        int64_t at = 0;
+        time_parse((const char *)sqlite3_column_text(s, 2), &at);
+        uint64_t fp = dedupe_fp(sqlite3_column_int64(s, 0), mid ? mid : "");
+        if (!dedupe_has(&W.seen, fp))
+            dedupe_add(&W.seen, fp, at);
+    }
+    sqlite3_reset(s);
+    if (W.seen.n)
+        log_info("ingest: %zu messageIds of the last day loaded for deduplication", W.seen.n);
+    return db_rc(st, rc);
+}
+
+int store_ingest_open(struct store *st)
+{
+    if (W.open)
+        store_ingest_close();
+    memset(&W, 0, sizeof(W));
+    size_t max = DEDUPE_MAX_DEFAULT;
+    const char *env = getenv("KIZUNA_INGEST_DEDUPE_MAX");
+    int64_t v;
+    if (env && parse_i64(env, &v) == 0 && v > 0)
+        max = (size_t)v;
+    dedupe_init(&W.seen, max);
+    /* The writer's working set (the events' tail, the rollups, the accounts) stays in its
+     * page cache instead of being read again from the OS on every commit. */
+    sqlite3_exec(st->db, "PRAGMA cache_size = -131072", NULL, NULL, NULL);
+    int rc = read_folded(st);
+    if (rc == KZ_OK)
+        rc = rebuild_seen(st, now_unix());
+    W.open = true;
+    if (rc == KZ_OK)
+        rc = replay(st);
+    if (rc == KZ_OK && W.pending) {
+        rc = store_begin(st);
+        if (rc == KZ_OK)
+            rc = store_ingest_flush(st);
+        if (rc == KZ_OK)
+            rc = store_commit(st);
+        else
+            store_rollback(st);
+        store_ingest_committed();
+    }
+    return rc;
+}
+
+void store_ingest_close(void)
+{
+    dedupe_free(&W.seen);
+    kmap_free(&W.rollups);
+    kmap_free(&W.actives);
+    kmap_free(&W.users);
+    kmap_free(&W.seen_users);
+    kmap_free(&W.accounts);
+    kmap_free(&W.groups);
+    kmap_free(&W.touched);
+    free(W.undo);
+    free(W.stream);
+    memset(&W, 0, sizeof(W));
+}
+
+void store_ingest_committed(void)
+{
+    W.nundo = 0;
+    kmap_each(&W.touched, e) {
+        int64_t account;
+        memcpy(&account, e->key, sizeof(account));
+        sched_touch_account(account);
+    }
+    kmap_clear(&W.touched);
+}
+
+void store_ingest_expire(int64_t now)
+{
+    dedupe_expire(&W.seen, now - DEDUPE_WINDOW_S);
+}
+
+size_t store_ingest_seen(void)
+{
+    return W.seen.n;
+}
+
 /* A group call linked user_id to account: its earlier unattributed activity now counts
- * for the account, and its identify traits become the account's contact. */
+ * for the account, and its identify traits become the account's contact. The fold was
+ * flushed first, so these events are all counted here, once. */
 static int link_user(struct store *st, const char *user_id, int64_t account)
 {
-    sqlite3_stmt *s = db_prepare(st, "SELECT type, name, timestamp FROM events "
+    sqlite3_stmt *s = db_prepare(st, "SELECT type, name, timestamp, received_at FROM events "
                                      "WHERE user_id = ? AND account_id IS NULL");
     db_bind_text(s, 1, user_id);
-    struct { char type[9]; char *name; char ts[21]; } *v = NULL;
+    struct { char type[9]; char *name; char ts[21]; char rcv[21]; } *v = NULL;
     size_t n = 0;
     while (sqlite3_step(s) == SQLITE_ROW) {
         v = xrealloc(v, (n + 1) * sizeof(*v));
         db_col_copy(s, 0, v[n].type, sizeof(v[n].type));
         v[n].name = db_col_text(s, 1);
         db_col_copy(s, 2, v[n].ts, sizeof(v[n].ts));
+        db_col_copy(s, 3, v[n].rcv, sizeof(v[n].rcv));
         n++;
     }
     sqlite3_reset(s);
     int rc = KZ_OK;
-    char *latest = NULL;
+    char latest[21] = "";
     for (size_t i = 0; i < n; i++) {
         if (rc == KZ_OK && is_activity(v[i].type)) {
             rc = rollup_add(st, account, v[i].ts, rollup_name(v[i].type, v[i].name), user_id);
-            if (!latest || strcmp(v[i].ts, latest) > 0)
-                latest = v[i].ts;
+            const char *seen = strcmp(v[i].ts, v[i].rcv) < 0 ? v[i].ts : v[i].rcv;
+            if (strcmp(seen, latest) > 0)
+                snprintf(latest, sizeof(latest), "%s", seen);
         }
     }
-    if (rc == KZ_OK && latest)
+    if (rc == KZ_OK && latest[0])
         rc = touch_account(st, account, latest);
     for (size_t i = 0; i < n; i++)
         free(v[i].name);
     free(v);
+    if (rc == KZ_OK && n) {
+        s = db_prepare(st, "INSERT OR IGNORE INTO event_stream (account_id, timestamp, event_id) "
+                           "SELECT ?, timestamp, id FROM events WHERE user_id = ? AND "
+                           "account_id IS NULL");
+        db_bind_i64(s, 1, account);
+        db_bind_text(s, 2, user_id);
+        rc = db_exec_stmt(st, s);
+    }
     if (rc == KZ_OK && n) {
         s = db_prepare(st, "UPDATE events SET account_id = ? WHERE user_id = ? AND "
                            "account_id IS NULL");
@@ -271,15 +747,70 @@ static int link_user(struct store *st, const char *user_id, int64_t account)
     return rc;
 }
 
-/* Inserts the event; *fresh is false when its messageId was seen before. */
+/* An alias: the anonymous activity of previous_id is user_id's from now on, and when the
+ * user already belongs to an account, the unattributed part of it counts there now (the
+ * fold was flushed first, so it is counted here, once). */
+static int alias_user(struct store *st, const char *previous_id, const char *user_id,
+                      int64_t account)
+{
+    int rc = KZ_OK;
+    if (account) {
+        sqlite3_stmt *s = db_prepare(st, "SELECT type, name, timestamp, received_at FROM events "
+                                         "WHERE anonymous_id = ? AND user_id IS NULL "
+                                         "AND account_id IS NULL");
+        db_bind_text(s, 1, previous_id);
+        char latest[21] = "";
+        while (rc == KZ_OK && sqlite3_step(s) == SQLITE_ROW) {
+            const char *type = (const char *)sqlite3_column_text(s, 0);
+            const char *ts = (const char *)sqlite3_column_text(s, 2);
+            const char *rcv = (const char *)sqlite3_column_text(s, 3);
+            if (!type || !ts || !rcv || !is_activity(type))
+                continue;
+            char day_ts[21];
+            snprintf(day_ts, sizeof(day_ts), "%s", ts);
+            rc = rollup_add(st, account, day_ts, rollup_name(type, (const char *)sqlite3_column_text(s, 1)),
+                            user_id);
+            const char *seen = strcmp(ts, rcv) < 0 ? ts : rcv;
+            if (strcmp(seen, latest) > 0)
+                snprintf(latest, sizeof(latest), "%s", seen);
+        }
+        sqlite3_reset(s);
+        if (rc == KZ_OK && latest[0])
+            rc = touch_account(st, account, latest);
+        if (rc == KZ_OK) {
+            s = db_prepare(st, "INSERT OR IGNORE INTO event_stream (account_id, timestamp, "
+                               "event_id) SELECT ?, timestamp, id FROM events WHERE "
+                               "anonymous_id = ? AND user_id IS NULL AND account_id IS NULL");
+            db_bind_i64(s, 1, account);
+            db_bind_text(s, 2, previous_id);
+            rc = db_exec_stmt(st, s);
+        }
+        if (rc == KZ_OK) {
+            s = db_prepare(st, "UPDATE events SET account_id = ? WHERE anonymous_id = ? "
+                               "AND user_id IS NULL AND account_id IS NULL");
+            db_bind_i64(s, 1, account);
+            db_bind_text(s, 2, previous_id);
+            rc = db_exec_stmt(st, s);
+        }
+    }
+    if (rc == KZ_OK) {
+        sqlite3_stmt *s = db_prepare(st, "UPDATE events SET user_id = ? WHERE anonymous_id = ? "
+                                         "AND user_id IS NULL");
+        db_bind_text(s, 1, user_id);
+        db_bind_text(s, 2, previous_id);
+        rc = db_exec_stmt(st, s);
+    }
+    return rc;
+}
+
+/* Appends the event; *id is its row id. */
 static int insert_event(struct store *st, int64_t write_key, const char *received_at,
-                        const struct ingest_msg *m, int64_t account, bool *fresh)
+                        const struct ingest_msg *m, int64_t account, int64_t *id)
 {
     sqlite3_stmt *s = db_prepare(
         st, "INSERT INTO events (account_id, write_key_id, message_id, type, name, user_id, "
             "anonymous_id, timestamp, original_timestamp, sent_at, received_at, properties, "
-            "context) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (write_key_id, message_id) DO NOTHING");
+            "context) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     db_bind_i64_null(s, 1, account, 0);
     db_bind_i64(s, 2, write_key);
     db_bind_text(s, 3, m->message_id);
@@ -294,7 +825,7 @@ static int insert_event(struct store *st, int64_t write_key, const char *receive
     db_bind_text(s, 12, m->properties);
     db_bind_text(s, 13, m->context);
     int rc = db_exec_stmt(st, s);
-    *fresh = rc == KZ_OK && sqlite3_changes(st->db) > 0;
+    *id = rc == KZ_OK ? sqlite3_last_insert_rowid(st->db) : 0;
     return rc;
 }
 
@@ -303,57 +834,71 @@ static int apply_msg(struct store *st, const struct ingest_batch *b, const struc
     int64_t account = 0;
     int rc = KZ_OK;
     bool group = !strcmp(m->type, "group"), identify = !strcmp(m->type, "identify");
-    sqlite3_stmt *s;
-    /* A group call writes the account before its event row exists, so a repeat is looked
-     * up first; for the others, the insert itself finds it, before any side effect. */
-    if (group) {
-        s = db_prepare(st, "SELECT 1 FROM events WHERE write_key_id = ? AND message_id = ?");
-        db_bind_i64(s, 1, b->write_key_id);
-        db_bind_text(s, 2, m->message_id);
-        bool seen = sqlite3_step(s) == SQLITE_ROW;
-        sqlite3_reset(s);
-        if (seen)
+    bool alias = !strcmp(m->type, "alias");
+    /* A repeat is skipped before any side effect. */
+    if (!m->generated) {
+        uint64_t fp = dedupe_fp(b->write_key_id, m->message_id);
+        if (dedupe_has(&W.seen, fp))
             return KZ_OK;
+        dedupe_add(&W.seen, fp, b->received);
+        undo_push(fp);
     }
+    int64_t seen = m->when < b->received ? m->when : b->received;
+    char seen_at[21];
+    time_format(seen, seen_at);
 
+    if (group || alias) /* they rewrite stored events: the fold must not cover those */
+        rc = store_ingest_flush(st);
+    if (rc)
+        return rc;
     if (group) {
         rc = group_account(st, m, &account);
+        if (rc == KZ_OK)
+            kmap_get(&W.groups, m->group_id, strlen(m->group_id), NULL)->v[0] = account;
     } else if (m->group_id) {
-        account = account_by_external(st, m->group_id);
+        account = group_cached(st, m->group_id);
     }
-    if (rc == KZ_OK && !account && m->user_id && !group)
-        account = user_account(st, m->user_id);
+    struct kmap_entry *user = NULL;
+    if (rc == KZ_OK && m->user_id && !group && !account)
+        account = (user = user_entry(st, m->user_id))->v[0];
     if (rc)
         return rc;
 
-    bool fresh;
-    rc = insert_event(st, b->write_key_id, b->received_at, m, account, &fresh);
-    if (rc || !fresh)
+    int64_t id;
+    rc = insert_event(st, b->write_key_id, b->received_at, m, account, &id);
+    if (rc)
         return rc;
+    if (account)
+        touch_sched(account);
 
+    if (is_activity_type(m->type)) {
+        fold_event(st, id, account, m->type, m->name, m->user_id, m->anonymous_id, m->when,
+                   b->received);
+        return KZ_OK;
+    }
+    /* identify, group, alias: applied now, and counted as folded (nothing of theirs is
+     * in the fold but last-seen times, which replaying again leaves as they are). */
     if (m->user_id) {
-        rc = touch_user(st, m->user_id, account, group, m->timestamp,
+        rc = touch_user(st, m->user_id, account, group, seen_at, seen_at,
                         identify ? m->properties : NULL);
+        if (!user)
+            user = user_entry(st, m->user_id);
+        if (group || !user->v[0])
+            user->v[0] = account ? account : user->v[0];
         if (rc == KZ_OK && group)
             rc = link_user(st, m->user_id, account);
         else if (rc == KZ_OK && identify && account)
             rc = upsert_contact(st, account, m->user_id, m->properties);
     }
-    if (rc == KZ_OK && !strcmp(m->type, "alias")) {
-        /* The anonymous activity of previousId is the user's from now on. */
-        s = db_prepare(st, "UPDATE events SET user_id = ? WHERE anonymous_id = ? AND user_id IS NULL");
-        db_bind_text(s, 1, m->user_id);
-        db_bind_text(s, 2, m->previous_id);
-        rc = db_exec_stmt(st, s);
+    if (rc == KZ_OK && alias)
+        rc = alias_user(st, m->previous_id, m->user_id, user ? user->v[0] : 0);
+    if (rc == KZ_OK && account) {
+        fold_account(account, seen);
+        stream_push(account, m->when, id);
     }
-    if (rc == KZ_OK && account && is_activity(m->type)) {
-        char *anon = m->user_id ? NULL : xasprintf("anon:%s", m->anonymous_id);
-        rc = rollup_add(st, account, m->timestamp, rollup_name(m->type, m->name),
-                        m->user_id ? m->user_id : anon);
-        free(anon);
-    }
-    if (rc == KZ_OK && account)
-        rc = touch_account(st, account, m->timestamp);
+    if (id > W.last_id)
+        W.last_id = id;
+    W.pending++;
     return rc;
 }
 
@@ -391,11 +936,41 @@ int store_events_purge(struct store *st, const char *before, int max, int64_t *d
         else
             hi = mid - 1;
     }
+    /* Their entries in the accounts' streams first, one by primary key each. */
+    s = db_prepare(st, "SELECT account_id, timestamp, id FROM events WHERE id <= ? "
+                       "ORDER BY id LIMIT ?");
+    db_bind_i64(s, 1, cut);
+    db_bind_i64(s, 2, max);
+    struct stream_entry *v = xmalloc((size_t)(max > 0 ? max : 1) * sizeof(*v));
+    char (*ts)[21] = xmalloc((size_t)(max > 0 ? max : 1) * sizeof(*ts));
+    size_t n = 0;
+    while (n < (size_t)max && sqlite3_step(s) == SQLITE_ROW) {
+        v[n].account = db_col_i64(s, 0, 0);
+        db_col_copy(s, 1, ts[n], sizeof(ts[n]));
+        v[n].id = sqlite3_column_int64(s, 2);
+        n++;
+    }
+    sqlite3_reset(s);
+    int rc = KZ_OK;
+    for (size_t i = 0; i < n && rc == KZ_OK; i++) {
+        if (!v[i].account)
+            continue;
+        s = db_prepare(st, "DELETE FROM event_stream WHERE account_id = ? AND timestamp = ? "
+                           "AND event_id = ?");
+        db_bind_i64(s, 1, v[i].account);
+        db_bind_text(s, 2, ts[i]);
+        db_bind_i64(s, 3, v[i].id);
+        rc = db_exec_stmt(st, s);
+    }
+    free(v);
+    free(ts);
+    if (rc)
+        return rc;
     s = db_prepare(st, "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id <= ? "
                        "ORDER BY id LIMIT ?)");
     db_bind_i64(s, 1, cut);
     db_bind_i64(s, 2, max);
-    int rc = db_exec_stmt(st, s);
+    rc = db_exec_stmt(st, s);
     if (rc == KZ_OK)
         *deleted = sqlite3_changes(st->db);
     return rc;
@@ -411,10 +986,11 @@ int store_event_retention(struct store *st, int64_t *days)
     free(v);
     return rc == KZ_ENOTFOUND ? KZ_OK : rc;
 }
-
 int store_ingest_apply(struct store *st, const struct ingest_batch *b)
 {
     int rc = KZ_OK;
+    if (!W.open)
+        rc = store_ingest_open(st);
     for (size_t i = 0; i < b->nrejects && rc == KZ_OK; i++) {
         sqlite3_stmt *s = db_prepare(st, "INSERT INTO ingest_errors (write_key_id, received_at, "
                                          "reason, message) VALUES (?, ?, ?, ?)");

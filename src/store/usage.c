@@ -16,6 +16,8 @@
 #include "store/db.h"
 #include "util/crypto.h"
 
+void (*store_usage_sync)(void);
+
 /* ------------------------------------------------------------ write keys */
 
 #define WRITE_KEY_COLS "id, name, key, created_at, revoked_at"
@@ -168,6 +170,10 @@ int store_ingest_errors_list(struct store *st, bool has_cursor, const char *curs
     "id, account_id, message_id, type, name, user_id, anonymous_id, timestamp, "          \
     "original_timestamp, sent_at, received_at, properties, context"
 
+#define EVENT_COLS_E                                                                      \
+    "e.id, e.account_id, e.message_id, e.type, e.name, e.user_id, e.anonymous_id, "        \
+    "e.timestamp, e.original_timestamp, e.sent_at, e.received_at, e.properties, e.context"
+
 void tracked_events_free(struct tracked_event *v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -204,19 +210,20 @@ static void event_row(sqlite3_stmt *s, struct tracked_event *e)
 int store_events_list(struct store *st, const struct event_filter *f, struct tracked_event **out,
                       size_t *n)
 {
-    /* Indexed by (type set) * 2 + (cursor set); all walk events_account backwards. */
+    /* Indexed by (type set) * 2 + (cursor set); all walk the account's event_stream
+     * backwards (the ingest writer fills it; store_usage_sync makes it current). */
+#define STREAM_SELECT "SELECT " EVENT_COLS_E " FROM event_stream s JOIN events e ON e.id = s.event_id" \
+                      " WHERE s.account_id = ?"
+#define STREAM_AFTER " AND (s.timestamp < ? OR (s.timestamp = ? AND s.event_id < ?))"
+#define STREAM_ORDER " ORDER BY s.timestamp DESC, s.event_id DESC LIMIT ?"
     static const char *const sql[4] = {
-        "SELECT " EVENT_COLS " FROM events WHERE account_id = ?"
-        " ORDER BY timestamp DESC, id DESC LIMIT ?",
-        "SELECT " EVENT_COLS " FROM events WHERE account_id = ?"
-        " AND (timestamp < ? OR (timestamp = ? AND id < ?))"
-        " ORDER BY timestamp DESC, id DESC LIMIT ?",
-        "SELECT " EVENT_COLS " FROM events WHERE account_id = ? AND type = ?"
-        " ORDER BY timestamp DESC, id DESC LIMIT ?",
-        "SELECT " EVENT_COLS " FROM events WHERE account_id = ? AND type = ?"
-        " AND (timestamp < ? OR (timestamp = ? AND id < ?))"
-        " ORDER BY timestamp DESC, id DESC LIMIT ?",
+        STREAM_SELECT STREAM_ORDER,
+        STREAM_SELECT STREAM_AFTER STREAM_ORDER,
+        STREAM_SELECT " AND e.type = ?" STREAM_ORDER,
+        STREAM_SELECT " AND e.type = ?" STREAM_AFTER STREAM_ORDER,
     };
+    if (store_usage_sync)
+        store_usage_sync();
     size_t cap = f->limit > 0 ? (size_t)f->limit + 1 : 1;
     struct tracked_event *v = xcalloc(cap, sizeof(*v));
     size_t cnt = 0;
@@ -559,6 +566,8 @@ int store_usage_report(struct store *st, int64_t account_id, const char *from, c
     rep->seat_utilisation = -1;
     periods_layout(rep, dfrom, dto, &starts);
 
+    if (store_usage_sync)
+        store_usage_sync();
     int rc = read_begin(st, &began);
     if (rc == KZ_OK)
         rc = report_account(st, rep);
