@@ -9,10 +9,14 @@
  */
 #include "ingest/ingest.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "kizuna.h"
 #include "store/store.h"
@@ -28,14 +32,13 @@ static bool running, stopping;
 static pthread_t thread, checkpointer;
 
 #define CHECKPOINT_EVERY_MS 250
-/* The fold (rollups, last-seen times, the accounts' event streams) is flushed when the
- * queue is empty and it holds at most flush_small events (so that at light load it goes
- * out with the events, in the same commit), else once it is flush_ms old, and at once when
- * a usage report or event listing asks (store_usage_sync). Both can be set for tests and
- * tuning: KIZUNA_INGEST_FLUSH_MS, KIZUNA_INGEST_FLUSH_SMALL. */
-static int64_t flush_ms = 1000, flush_small = 2000;
-#define INGEST_FLUSH_MS flush_ms
-#define INGEST_FLUSH_SMALL flush_small
+/* The fold (rollups, last-seen times, the accounts' event streams) is flushed in a commit
+ * of its own once the writer has been idle for flush_idle_ms (at light load, a moment after
+ * the events), under load in the first commit after it is flush_ms old, and at once when a
+ * usage report or event listing asks (store_usage_sync). Flushing at every commit would
+ * undo the folding: under load the queue is often empty for an instant between commits.
+ * Both can be set for tests and tuning: KIZUNA_INGEST_FLUSH_MS, KIZUNA_INGEST_FLUSH_IDLE_MS. */
+static int64_t flush_ms = 2000, flush_idle_ms = 50;
 #define PURGE_EVERY_S 3600
 #define PURGE_BATCH 10000
 
@@ -89,7 +92,7 @@ static void *checkpoint_main(void *arg)
 static pthread_cond_t flushed = PTHREAD_COND_INITIALIZER; /* usage_sync(): a flush done */
 static bool sync_wanted;    /* a reader waits for a flush */
 static uint64_t flush_gen;  /* flushes done */
-static int64_t last_flush_ms;
+static int64_t last_flush_ms, last_commit_ms;
 static int start_rc;
 static bool started;
 
@@ -100,19 +103,20 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Applies jobs (a list) in one transaction, with the fold flushed into it when no other
- * request waits, a reader asked, or the last flush is INGEST_FLUSH_MS old. Returns the
- * outcome for all of them and sets *did_flush. */
-static int commit_jobs(struct store *st, struct ingest_job *jobs, bool *did_flush)
+/* Applies jobs (a list) in one transaction, with the fold flushed into it when force is set,
+ * a reader asked, or the last flush is flush_ms old. Returns the outcome for all of them
+ * and sets *did_flush. */
+static int commit_jobs(struct store *st, struct ingest_job *jobs, bool force, bool *did_flush)
 {
     *did_flush = false;
     int rc = store_begin(st);
+    if (rc == KZ_OK)
+        rc = store_ingest_begin(st);
     for (struct ingest_job *j = jobs; j && rc == KZ_OK; j = j->next)
         rc = store_ingest_apply(st, &j->batch);
     if (rc == KZ_OK) {
         pthread_mutex_lock(&lock);
-        bool flush = (!head && store_ingest_pending() <= INGEST_FLUSH_SMALL) || sync_wanted ||
-                     stopping || mono_ms() - last_flush_ms >= INGEST_FLUSH_MS;
+        bool flush = force || sync_wanted || stopping || mono_ms() - last_flush_ms >= flush_ms;
         pthread_mutex_unlock(&lock);
         if (flush && store_ingest_pending())
             rc = store_ingest_flush(st);
@@ -133,6 +137,86 @@ static int commit_jobs(struct store *st, struct ingest_job *jobs, bool *did_flus
     return rc;
 }
 
+/* Tells each job of the list its outcome. */
+static void finish(struct ingest_job *jobs, int rc)
+{
+    while (jobs) {
+        struct ingest_job *next = jobs->next; /* done() may free the job */
+        jobs->rc = rc;
+        jobs->done(jobs->ctx);
+        jobs = next;
+    }
+}
+
+/*
+ * The syncer: the writer commits without waiting for the disk (synchronous=NORMAL on its
+ * connection) and hands the committed jobs here; this thread makes the WAL durable with
+ * one fdatasync for every job committed before it started, then answers them. So the
+ * writer applies the next group while the previous one is being synced, instead of
+ * sitting idle in fsync, and no request is acknowledged before its events are on disk.
+ * (fsync acts on the file, whichever descriptor asks: SQLite's frames written through its
+ * own descriptor are flushed by ours.)
+ */
+static pthread_cond_t sync_cv = PTHREAD_COND_INITIALIZER;
+static struct ingest_job *sync_head, *sync_tail;
+static bool syncer_stop;
+static pthread_t syncer;
+static int64_t n_commits, n_syncs, n_flushes;
+static char *wal_path, *db_file;
+
+static void to_syncer(struct ingest_job *jobs)
+{
+    struct ingest_job *last = jobs;
+    while (last->next)
+        last = last->next;
+    pthread_mutex_lock(&lock);
+    if (sync_tail)
+        sync_tail->next = jobs;
+    else
+        sync_head = jobs;
+    sync_tail = last;
+    pthread_cond_signal(&sync_cv);
+    pthread_mutex_unlock(&lock);
+}
+
+static int sync_file(const char *path, bool may_be_absent)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return may_be_absent && errno == ENOENT ? KZ_OK : KZ_EDB;
+    int rc = fdatasync(fd) == 0 ? KZ_OK : KZ_EDB;
+    close(fd);
+    return rc;
+}
+
+static void *syncer_main(void *arg)
+{
+    (void)arg;
+    pthread_setname_np(pthread_self(), "kz-ingest-sync");
+    pthread_mutex_lock(&lock);
+    for (;;) {
+        while (!sync_head && !syncer_stop)
+            pthread_cond_wait(&sync_cv, &lock);
+        struct ingest_job *jobs = sync_head;
+        sync_head = sync_tail = NULL;
+        if (!jobs)
+            break;
+        pthread_mutex_unlock(&lock);
+        /* The WAL holds the commits; without one (never in WAL mode while the writer's
+         * connection is open), they went to the database file. */
+        n_syncs++;
+        int rc = sync_file(wal_path, true);
+        if (rc == KZ_OK && access(wal_path, F_OK) != 0)
+            rc = sync_file(db_file, false);
+        if (rc)
+            log_error("ingest: cannot sync %s: %s", wal_path, strerror(errno));
+        finish(jobs, rc);
+        pthread_mutex_lock(&lock);
+    }
+    pthread_mutex_unlock(&lock);
+    return NULL;
+}
+
 static void *writer_main(void *arg)
 {
     (void)arg;
@@ -140,6 +224,10 @@ static void *writer_main(void *arg)
     struct store *st = store_get();
     store_autocheckpoint(st, 0); /* the checkpointer thread does it */
     int rc = store_ingest_open(st);
+    if (rc == KZ_OK) {
+        db_file = store_ingest_db_file(st);
+        wal_path = xasprintf("%s-wal", db_file);
+    }
     pthread_mutex_lock(&lock);
     start_rc = rc;
     started = true;
@@ -152,16 +240,25 @@ static void *writer_main(void *arg)
     }
     for (;;) {
         pthread_mutex_lock(&lock);
+        bool idle = false;
         for (;;) {
-            int64_t pending = store_ingest_pending();
-            bool due = pending && (pending <= INGEST_FLUSH_SMALL ||
-                                   mono_ms() - last_flush_ms >= INGEST_FLUSH_MS);
-            if (head || stopping || sync_wanted || due)
+            if (head || stopping || sync_wanted)
                 break;
-            if (store_ingest_pending()) {
+            int64_t pending = store_ingest_pending(), now = mono_ms();
+            if (pending && now - last_flush_ms >= flush_ms)
+                break;
+            if (pending && now - last_commit_ms >= flush_idle_ms) {
+                idle = true;
+                break;
+            }
+            if (pending) {
+                int64_t wait = last_flush_ms + flush_ms - now;
+                if (last_commit_ms + flush_idle_ms - now < wait)
+                    wait = last_commit_ms + flush_idle_ms - now;
                 struct timespec until;
                 clock_gettime(CLOCK_REALTIME, &until);
-                until.tv_nsec += INGEST_FLUSH_MS * 1000000L;
+                until.tv_sec += wait / 1000;
+                until.tv_nsec += (wait % 1000) * 1000000L;
                 until.tv_sec += until.tv_nsec / 1000000000L;
                 until.tv_nsec %= 1000000000L;
                 pthread_cond_timedwait(&wake, &lock, &until);
@@ -181,26 +278,28 @@ static void *writer_main(void *arg)
             did_flush = true; /* a reader asked, and there is nothing to write */
             rc = KZ_OK;
         } else {
-            rc = commit_jobs(st, jobs, &did_flush);
-            if (rc) /* a lock held past the timeout, or an account deleted meanwhile */
-                rc = commit_jobs(st, jobs, &did_flush);
+            rc = commit_jobs(st, jobs, idle, &did_flush);
+            if (rc) /* a lock held past the timeout, or a failed flush folded again */
+                rc = commit_jobs(st, jobs, idle, &did_flush);
+            last_commit_ms = mono_ms();
+            n_commits++;
         }
         if (rc)
             log_error("ingest: a group commit failed: %s", kz_strerror(rc));
         if (did_flush) {
             pthread_mutex_lock(&lock);
             last_flush_ms = mono_ms();
+            n_flushes++;
             sync_wanted = false;
             flush_gen++;
             pthread_cond_broadcast(&flushed);
             pthread_mutex_unlock(&lock);
             store_ingest_expire(now_unix());
         }
-        while (jobs) {
-            struct ingest_job *next = jobs->next; /* done() may free the job */
-            jobs->rc = rc;
-            jobs->done(jobs->ctx);
-            jobs = next;
+        if (jobs && rc == KZ_OK) {
+            to_syncer(jobs); /* answered once the WAL is on disk */
+        } else {
+            finish(jobs, rc);
         }
     }
     store_ingest_close();
@@ -236,7 +335,7 @@ static void env_knob(const char *name, int64_t *v)
 int ingest_writer_start(void)
 {
     env_knob("KIZUNA_INGEST_FLUSH_MS", &flush_ms);
-    env_knob("KIZUNA_INGEST_FLUSH_SMALL", &flush_small);
+    env_knob("KIZUNA_INGEST_FLUSH_IDLE_MS", &flush_idle_ms);
     pthread_mutex_lock(&lock);
     stopping = false;
     started = false;
@@ -245,6 +344,15 @@ int ingest_writer_start(void)
     while (running && !started)
         pthread_cond_wait(&flushed, &lock);
     if (running && start_rc) {
+        pthread_mutex_unlock(&lock);
+        pthread_join(thread, NULL);
+        running = false;
+        return -1;
+    }
+    syncer_stop = false;
+    if (running && pthread_create(&syncer, NULL, syncer_main, NULL) != 0) {
+        stopping = true;
+        pthread_cond_signal(&wake);
         pthread_mutex_unlock(&lock);
         pthread_join(thread, NULL);
         running = false;
@@ -276,8 +384,18 @@ void ingest_writer_stop(void)
     pthread_cond_broadcast(&flushed);
     pthread_mutex_unlock(&lock);
     if (was) {
-        pthread_join(thread, NULL);
+        pthread_join(thread, NULL); /* it has handed every committed job to the syncer */
+        pthread_mutex_lock(&lock);
+        syncer_stop = true;
+        pthread_cond_signal(&sync_cv);
+        pthread_mutex_unlock(&lock);
+        pthread_join(syncer, NULL);
         pthread_join(checkpointer, NULL);
+        log_info("ingest: %lld commits, %lld syncs, %lld flushes", (long long)n_commits,
+                 (long long)n_syncs, (long long)n_flushes);
+        free(wal_path);
+        free(db_file);
+        wal_path = db_file = NULL;
     }
 }
 

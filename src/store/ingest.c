@@ -273,6 +273,7 @@ static struct {
     int64_t folded;          /* the last event id whose effects are in the database */
     int64_t last_id;         /* the last event id folded in memory */
     int64_t pending;         /* events folded since the last flush */
+    int64_t accounts_deleted; /* ingest_state.accounts_deleted when last read */
 } W;
 
 /* Store-side statistics for the benchmark and tests. */
@@ -476,16 +477,15 @@ int store_ingest_flush(struct store *st)
         memcpy(&account, e->key, sizeof(account));
         time_format(e->v[0], t);
         rc = touch_account(st, account, t);
-        touch_sched(account);
+        touch_sched(account); /* told to the scheduler after the commit */
     }
     if (rc == KZ_OK && W.nstream)
         qsort(W.stream, W.nstream, sizeof(*W.stream), stream_cmp);
     for (size_t i = 0; i < W.nstream && rc == KZ_OK; i++) {
-        sqlite3_stmt *s = db_prepare(st, "INSERT OR IGNORE INTO event_stream (account_id, "
-                                         "timestamp, event_id) VALUES (?, ?, ?)");
-        time_format(W.stream[i].when, t);
+        sqlite3_stmt *s = db_prepare(st, "INSERT OR IGNORE INTO event_stream (account_id, ts, "
+                                         "event_id) VALUES (?, ?, ?)");
         db_bind_i64(s, 1, W.stream[i].account);
-        db_bind_text(s, 2, t);
+        db_bind_i64(s, 2, W.stream[i].when);
         db_bind_i64(s, 3, W.stream[i].id);
         rc = db_exec_stmt(st, s);
     }
@@ -554,12 +554,35 @@ static void forget(void)
 
 static int read_folded(struct store *st)
 {
-    sqlite3_stmt *s = db_prepare(st, "SELECT folded_through FROM ingest_state WHERE id = 1");
+    sqlite3_stmt *s = db_prepare(st, "SELECT folded_through, accounts_deleted FROM ingest_state "
+                                     "WHERE id = 1");
     int rc = sqlite3_step(s);
     W.folded = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    W.accounts_deleted = rc == SQLITE_ROW ? sqlite3_column_int64(s, 1) : 0;
     sqlite3_reset(s);
     W.last_id = W.folded;
     return db_row_rc(st, rc);
+}
+
+int store_ingest_begin(struct store *st)
+{
+    if (!W.open)
+        return store_ingest_open(st) ? KZ_EDB : KZ_OK;
+    sqlite3_stmt *s = db_prepare(st, "SELECT accounts_deleted FROM ingest_state WHERE id = 1");
+    int rc = sqlite3_step(s);
+    int64_t deleted = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    rc = db_row_rc(st, rc);
+    if (rc || deleted == W.accounts_deleted)
+        return rc;
+    /* An account was deleted (its events with it): what is cached or folded about
+     * accounts may name it, so it is all read again (inside this transaction). */
+    W.accounts_deleted = deleted;
+    forget();
+    rc = read_folded(st);
+    if (rc == KZ_OK)
+        rc = replay(st);
+    return rc;
 }
 
 int store_ingest_reset(struct store *st)
@@ -630,7 +653,11 @@ int store_ingest_open(struct store *st)
     dedupe_init(&W.seen, max);
     /* The writer's working set (the events' tail, the rollups, the accounts) stays in its
      * page cache instead of being read again from the OS on every commit. */
-    sqlite3_exec(st->db, "PRAGMA cache_size = -131072", NULL, NULL, NULL);
+    sqlite3_exec(st->db, "PRAGMA cache_size = -65536", NULL, NULL, NULL);
+    /* Its commits do not wait for the disk: the writer's syncer thread makes the WAL
+     * durable before any request is answered (ingest/writer.c), overlapping the sync of
+     * one group with the work on the next. */
+    sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
     int rc = read_folded(st);
     if (rc == KZ_OK)
         rc = rebuild_seen(st, now_unix());
@@ -648,6 +675,12 @@ int store_ingest_open(struct store *st)
         store_ingest_committed();
     }
     return rc;
+}
+
+char *store_ingest_db_file(struct store *st)
+{
+    const char *f = sqlite3_db_filename(st->db, "main");
+    return xstrdup(f ? f : "");
 }
 
 void store_ingest_close(void)
@@ -721,8 +754,8 @@ static int link_user(struct store *st, const char *user_id, int64_t account)
         free(v[i].name);
     free(v);
     if (rc == KZ_OK && n) {
-        s = db_prepare(st, "INSERT OR IGNORE INTO event_stream (account_id, timestamp, event_id) "
-                           "SELECT ?, timestamp, id FROM events WHERE user_id = ? AND "
+        s = db_prepare(st, "INSERT OR IGNORE INTO event_stream (account_id, ts, event_id) SELECT ?, "
+                           "CAST(strftime('%s', timestamp) AS INTEGER), id FROM events WHERE user_id = ? AND "
                            "account_id IS NULL");
         db_bind_i64(s, 1, account);
         db_bind_text(s, 2, user_id);
@@ -778,8 +811,8 @@ static int alias_user(struct store *st, const char *previous_id, const char *use
         if (rc == KZ_OK && latest[0])
             rc = touch_account(st, account, latest);
         if (rc == KZ_OK) {
-            s = db_prepare(st, "INSERT OR IGNORE INTO event_stream (account_id, timestamp, "
-                               "event_id) SELECT ?, timestamp, id FROM events WHERE "
+            s = db_prepare(st, "INSERT OR IGNORE INTO event_stream (account_id, ts, event_id) "
+                               "SELECT ?, CAST(strftime('%s', timestamp) AS INTEGER), id FROM events WHERE "
                                "anonymous_id = ? AND user_id IS NULL AND account_id IS NULL");
             db_bind_i64(s, 1, account);
             db_bind_text(s, 2, previous_id);
@@ -803,6 +836,15 @@ static int alias_user(struct store *st, const char *previous_id, const char *use
     return rc;
 }
 
+/* Binds text that outlives the statement's step (no copy), or NULL. */
+static void bind_static(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, i);
+}
+
 /* Appends the event; *id is its row id. */
 static int insert_event(struct store *st, int64_t write_key, const char *received_at,
                         const struct ingest_msg *m, int64_t account, int64_t *id)
@@ -813,18 +855,18 @@ static int insert_event(struct store *st, int64_t write_key, const char *receive
             "context) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     db_bind_i64_null(s, 1, account, 0);
     db_bind_i64(s, 2, write_key);
-    db_bind_text(s, 3, m->message_id);
-    db_bind_text(s, 4, m->type);
-    db_bind_text(s, 5, m->name);
-    db_bind_text(s, 6, m->user_id);
-    db_bind_text(s, 7, m->anonymous_id);
-    db_bind_text(s, 8, m->timestamp);
-    db_bind_text(s, 9, m->original_timestamp);
-    db_bind_text(s, 10, m->sent_at);
-    db_bind_text(s, 11, received_at);
-    db_bind_text(s, 12, m->properties);
-    db_bind_text(s, 13, m->context);
-    int rc = db_exec_stmt(st, s);
+    bind_static(s, 3, m->message_id);
+    bind_static(s, 4, m->type);
+    bind_static(s, 5, m->name);
+    bind_static(s, 6, m->user_id);
+    bind_static(s, 7, m->anonymous_id);
+    bind_static(s, 8, m->timestamp);
+    bind_static(s, 9, m->original_timestamp);
+    bind_static(s, 10, m->sent_at);
+    bind_static(s, 11, received_at);
+    bind_static(s, 12, m->properties);
+    bind_static(s, 13, m->context);
+    int rc = db_exec_stmt(st, s); /* steps and resets: the strings are not kept */
     *id = rc == KZ_OK ? sqlite3_last_insert_rowid(st->db) : 0;
     return rc;
 }
@@ -868,9 +910,6 @@ static int apply_msg(struct store *st, const struct ingest_batch *b, const struc
     rc = insert_event(st, b->write_key_id, b->received_at, m, account, &id);
     if (rc)
         return rc;
-    if (account)
-        touch_sched(account);
-
     if (is_activity_type(m->type)) {
         fold_event(st, id, account, m->type, m->name, m->user_id, m->anonymous_id, m->when,
                    b->received);
@@ -895,6 +934,7 @@ static int apply_msg(struct store *st, const struct ingest_batch *b, const struc
     if (rc == KZ_OK && account) {
         fold_account(account, seen);
         stream_push(account, m->when, id);
+        touch_sched(account); /* identity changed now; activity shows at the flush */
     }
     if (id > W.last_id)
         W.last_id = id;
@@ -937,16 +977,15 @@ int store_events_purge(struct store *st, const char *before, int max, int64_t *d
             hi = mid - 1;
     }
     /* Their entries in the accounts' streams first, one by primary key each. */
-    s = db_prepare(st, "SELECT account_id, timestamp, id FROM events WHERE id <= ? "
-                       "ORDER BY id LIMIT ?");
+    s = db_prepare(st, "SELECT account_id, CAST(strftime('%s', timestamp) AS INTEGER), id "
+                       "FROM events WHERE id <= ? ORDER BY id LIMIT ?");
     db_bind_i64(s, 1, cut);
     db_bind_i64(s, 2, max);
     struct stream_entry *v = xmalloc((size_t)(max > 0 ? max : 1) * sizeof(*v));
-    char (*ts)[21] = xmalloc((size_t)(max > 0 ? max : 1) * sizeof(*ts));
     size_t n = 0;
     while (n < (size_t)max && sqlite3_step(s) == SQLITE_ROW) {
         v[n].account = db_col_i64(s, 0, 0);
-        db_col_copy(s, 1, ts[n], sizeof(ts[n]));
+        v[n].when = sqlite3_column_int64(s, 1);
         v[n].id = sqlite3_column_int64(s, 2);
         n++;
     }
@@ -955,15 +994,14 @@ int store_events_purge(struct store *st, const char *before, int max, int64_t *d
     for (size_t i = 0; i < n && rc == KZ_OK; i++) {
         if (!v[i].account)
             continue;
-        s = db_prepare(st, "DELETE FROM event_stream WHERE account_id = ? AND timestamp = ? "
+        s = db_prepare(st, "DELETE FROM event_stream WHERE account_id = ? AND ts = ? "
                            "AND event_id = ?");
         db_bind_i64(s, 1, v[i].account);
-        db_bind_text(s, 2, ts[i]);
+        db_bind_i64(s, 2, v[i].when);
         db_bind_i64(s, 3, v[i].id);
         rc = db_exec_stmt(st, s);
     }
     free(v);
-    free(ts);
     if (rc)
         return rc;
     s = db_prepare(st, "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id <= ? "

@@ -214,8 +214,8 @@ int store_events_list(struct store *st, const struct event_filter *f, struct tra
      * backwards (the ingest writer fills it; store_usage_sync makes it current). */
 #define STREAM_SELECT "SELECT " EVENT_COLS_E " FROM event_stream s JOIN events e ON e.id = s.event_id" \
                       " WHERE s.account_id = ?"
-#define STREAM_AFTER " AND (s.timestamp < ? OR (s.timestamp = ? AND s.event_id < ?))"
-#define STREAM_ORDER " ORDER BY s.timestamp DESC, s.event_id DESC LIMIT ?"
+#define STREAM_AFTER " AND (s.ts < ? OR (s.ts = ? AND s.event_id < ?))"
+#define STREAM_ORDER " ORDER BY s.ts DESC, s.event_id DESC LIMIT ?"
     static const char *const sql[4] = {
         STREAM_SELECT STREAM_ORDER,
         STREAM_SELECT STREAM_AFTER STREAM_ORDER,
@@ -233,8 +233,14 @@ int store_events_list(struct store *st, const struct event_filter *f, struct tra
     if (f->type)
         db_bind_text(s, b++, f->type);
     if (f->has_cursor) {
-        db_bind_text(s, b++, f->cursor_at);
-        db_bind_text(s, b++, f->cursor_at);
+        int64_t at = 0;
+        if (time_parse(f->cursor_at, &at)) {
+            sqlite3_reset(s);
+            free(v);
+            return KZ_EINVAL;
+        }
+        db_bind_i64(s, b++, at);
+        db_bind_i64(s, b++, at);
         db_bind_i64(s, b++, f->cursor_id);
     }
     db_bind_i64(s, b, (int64_t)cap);

@@ -158,9 +158,13 @@ int store_usage_report(struct store *st, int64_t account_id, const char *from, c
  * caches and the fold, and folds again from the database. */
 int store_ingest_open(struct store *st);
 int store_ingest_flush(struct store *st);
+/* At the start of each of the writer's transactions: notices deleted accounts. */
+int store_ingest_begin(struct store *st);
 void store_ingest_committed(void);
 int store_ingest_reset(struct store *st);
 void store_ingest_close(void);
+/* The path of the database file (heap): the writer syncs its WAL itself. */
+char *store_ingest_db_file(struct store *st);
 /* Events committed but not flushed into the rollups yet. */
 int64_t store_ingest_pending(void);
 /* Forgets the messageIds received before now minus a day; how many are kept. */

@@ -1,6 +1,6 @@
 // The ingest writer's fold: rollups, last-seen times and the accounts' event streams are
 // written after the events (in memory until a flush), so this server runs with flushes
-// held back (KIZUNA_INGEST_FLUSH_SMALL=0, KIZUNA_INGEST_FLUSH_MS=10 minutes) to exercise
+// held back (KIZUNA_INGEST_FLUSH_IDLE_MS and KIZUNA_INGEST_FLUSH_MS 10 minutes) to exercise
 // what that could break: the usage report and the event listing must still show every
 // acknowledged event (they ask the writer to flush first), a kill -9 with a fold not yet
 // written must lose nothing and count nothing twice once the events are folded again at
@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { assertStatus, msgId, sqliteQuery, startServer, tmpDb, todayUTC } from './lib.mjs';
 
-const env = { KIZUNA_INGEST_FLUSH_SMALL: '0', KIZUNA_INGEST_FLUSH_MS: '600000' };
+const env = { KIZUNA_INGEST_FLUSH_IDLE_MS: '600000', KIZUNA_INGEST_FLUSH_MS: '600000' };
 const { dir, db } = tmpDb('ingest-fold');
 let srv = await startServer({ db, dir, env });
 const servers = [srv];

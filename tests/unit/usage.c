@@ -453,8 +453,9 @@ static void event(int64_t account_id, int64_t wk, const char *mid, const char *t
         "'u1', '%s', '2025-06-15T12:00:00Z', '{\"plan\":\"pro\"}', '{\"ip\":\"1.2.3.4\"}')",
         (long long)account_id, (long long)wk, mid, type, name, ts);
     /* and its entry in the account's stream, which the writer adds with the rollups */
-    sql("INSERT INTO event_stream (account_id, timestamp, event_id) "
-        "VALUES (%lld, '%s', last_insert_rowid())", (long long)account_id, ts);
+    sql("INSERT INTO event_stream (account_id, ts, event_id) VALUES "
+        "(%lld, CAST(strftime('%%s', '%s') AS INTEGER), last_insert_rowid())",
+        (long long)account_id, ts);
 }
 
 Test(usage, events_newest_first_with_pages)
@@ -537,8 +538,9 @@ Test(usage, retention_purge_deletes_the_oldest_received_events_in_batches)
         sql("INSERT INTO events (account_id, write_key_id, message_id, type, name, user_id, "
             "timestamp, received_at) VALUES (%lld, %lld, 'r%d', 'track', 'E', 'u1', "
             "'%sT00:00:00Z', '%sT09:00:00Z')", (long long)acme, (long long)wk, i, day, day);
-        sql("INSERT INTO event_stream (account_id, timestamp, event_id) "
-            "VALUES (%lld, '%sT00:00:00Z', last_insert_rowid())", (long long)acme, day);
+        sql("INSERT INTO event_stream (account_id, ts, event_id) VALUES "
+            "(%lld, CAST(strftime('%%s', '%sT00:00:00Z') AS INTEGER), last_insert_rowid())",
+            (long long)acme, day);
     }
     sql("DELETE FROM events WHERE message_id IN ('r3', 'r4', 'r5')");
     used(acme, "2025-01-02", "E", 1);
