@@ -38,6 +38,46 @@ uint64_t fold_hash(const void *data, size_t len, uint64_t seed)
     return h ? h : 1;
 }
 
+static void put2(char *p, int v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+}
+
+void fold_time_format(int64_t t, char out[static 21])
+{
+    int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+    int64_t secs = t - days * 86400;
+    /* civil_from_days (Howard Hinnant's algorithm) */
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    int m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    int64_t y = yoe + era * 400 + (m <= 2);
+    if (y < 1 || y > 9999) {
+        time_format(t, out);
+        return;
+    }
+    put2(out, (int)(y / 100));
+    put2(out + 2, (int)(y % 100));
+    out[4] = '-';
+    put2(out + 5, m);
+    out[7] = '-';
+    put2(out + 8, d);
+    out[10] = 'T';
+    put2(out + 11, (int)(secs / 3600));
+    out[13] = ':';
+    put2(out + 14, (int)(secs / 60 % 60));
+    out[16] = ':';
+    put2(out + 17, (int)(secs % 60));
+    out[19] = 'Z';
+    out[20] = '\0';
+}
+
 /* ------------------------------------------------------------ kmap */
 
 struct kmap_chunk {

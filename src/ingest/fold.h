@@ -17,6 +17,10 @@
 
 uint64_t fold_hash(const void *data, size_t len, uint64_t seed);
 
+/* time_format (util.h) without gmtime and strftime, for the hot paths: the same text for
+ * the years 0001 to 9999. */
+void fold_time_format(int64_t t, char out[static 21]);
+
 #define KMAP_VALUES 4
 
 struct kmap_entry {

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "ingest/fold.h"
 #include "kizuna.h"
 #include "util/crypto.h"
 #include "util/util.h"
@@ -430,6 +431,11 @@ static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
     return n;
 }
 
+/* Bytes that a string holds as they are: printable ASCII but the quote and the backslash. */
+static const bool plain_byte[256] = {
+    [' '] = 1, ['!'] = 1, ['#' ... '['] = 1, [']' ... '~'] = 1,
+};
+
 /* A string at s->p (on its quote): its raw content in [*b, *b + *len); *esc when it has
  * escapes. -1 on a syntax error. */
 static int scan_string(struct scan *s, const char **b, size_t *len, bool *esc)
@@ -437,6 +443,10 @@ static int scan_string(struct scan *s, const char **b, size_t *len, bool *esc)
     const char *p = ++s->p, *end = s->end;
     *esc = false;
     while (p < end) {
+        while (p < end && plain_byte[(unsigned char)*p])
+            p++;
+        if (p >= end)
+            break;
         unsigned char c = (unsigned char)*p;
         if (c == '"') {
             *b = s->p;
@@ -631,10 +641,6 @@ static int scan_value(struct scan *s)
 enum { F_TYPE, F_MESSAGE_ID, F_USER_ID, F_ANONYMOUS_ID, F_TIMESTAMP, F_ORIGINAL_TIMESTAMP,
        F_SENT_AT, F_CONTEXT, F_INTEGRATIONS, F_PROPERTIES, F_TRAITS, F_EVENT, F_NAME,
        F_GROUP_ID, F_PREVIOUS_ID, F_COUNT };
-static const char *const field_names[F_COUNT] = {
-    "type", "messageId", "userId", "anonymousId", "timestamp", "originalTimestamp", "sentAt",
-    "context", "integrations", "properties", "traits", "event", "name", "groupId", "previousId",
-};
 
 struct span {
     const char *v, *end; /* the value's text; NULL when absent */
@@ -644,25 +650,6 @@ struct fields {
     struct span f[F_COUNT];
     struct span context_group; /* context.groupId */
 };
-
-static void on_field(void *ctx, const char *k, size_t klen, bool kesc, const char *v,
-                     const char *vend, struct scan *s)
-{
-    struct fields *fl = ctx;
-    if (kesc) {
-        s->odd = true; /* an escaped key may spell a field's name */
-        return;
-    }
-    for (int i = 0; i < F_COUNT; i++) {
-        if (strlen(field_names[i]) == klen && memcmp(field_names[i], k, klen) == 0) {
-            if (fl->f[i].v)
-                s->odd = true; /* a repeated field: jansson keeps the last */
-            fl->f[i].v = v;
-            fl->f[i].end = vend;
-            return;
-        }
-    }
-}
 
 static void on_context_key(void *ctx, const char *k, size_t klen, bool kesc, const char *v,
                            const char *vend, struct scan *s)
@@ -678,6 +665,93 @@ static void on_context_key(void *ctx, const char *k, size_t klen, bool kesc, con
         fl->context_group.v = v;
         fl->context_group.end = vend;
     }
+}
+
+/* The field a message key names, or -1. */
+static int field_of(const char *k, size_t n)
+{
+#define IS(lit) (n == sizeof(lit) - 1 && memcmp(k, lit, sizeof(lit) - 1) == 0)
+    switch (n) {
+    case 4:
+        return IS("type") ? F_TYPE : IS("name") ? F_NAME : -1;
+    case 5:
+        return IS("event") ? F_EVENT : -1;
+    case 6:
+        return IS("userId") ? F_USER_ID : IS("sentAt") ? F_SENT_AT : IS("traits") ? F_TRAITS : -1;
+    case 7:
+        return IS("context") ? F_CONTEXT : IS("groupId") ? F_GROUP_ID : -1;
+    case 9:
+        return IS("messageId") ? F_MESSAGE_ID : IS("timestamp") ? F_TIMESTAMP : -1;
+    case 10:
+        return IS("properties") ? F_PROPERTIES : IS("previousId") ? F_PREVIOUS_ID : -1;
+    case 11:
+        return IS("anonymousId") ? F_ANONYMOUS_ID : -1;
+    case 12:
+        return IS("integrations") ? F_INTEGRATIONS : -1;
+    case 17:
+        return IS("originalTimestamp") ? F_ORIGINAL_TIMESTAMP : -1;
+    default:
+        return -1;
+    }
+#undef IS
+}
+
+/* A message object at s->p, in one pass: its fields' spans into fl, and context.groupId. */
+static int scan_message(struct scan *s, struct fields *fl)
+{
+    if (++s->depth > 1000) {
+        s->odd = true;
+        return -1;
+    }
+    s->p++;
+    ws(s);
+    if (s->p < s->end && *s->p == '}') {
+        s->p++;
+        s->depth--;
+        return 0;
+    }
+    for (;;) {
+        const char *k;
+        size_t klen;
+        bool kesc;
+        ws(s);
+        if (s->p >= s->end || *s->p != '"' || scan_string(s, &k, &klen, &kesc))
+            return -1;
+        ws(s);
+        if (s->p >= s->end || *s->p != ':')
+            return -1;
+        s->p++;
+        ws(s);
+        if (kesc)
+            s->odd = true; /* an escaped key may spell a field's name */
+        int f = kesc ? -1 : field_of(k, klen);
+        const char *v = s->p;
+        if (f == F_CONTEXT && v < s->end && *v == '{') {
+            if (scan_container(s, on_context_key, fl, NULL))
+                return -1;
+        } else if (scan_value(s)) {
+            return -1;
+        }
+        if (f >= 0) {
+            if (fl->f[f].v)
+                s->odd = true; /* a repeated field: jansson keeps the last */
+            fl->f[f].v = v;
+            fl->f[f].end = s->p;
+        }
+        ws(s);
+        if (s->p >= s->end)
+            return -1;
+        if (*s->p == ',') {
+            s->p++;
+            continue;
+        }
+        if (*s->p != '}')
+            return -1;
+        s->p++;
+        break;
+    }
+    s->depth--;
+    return 0;
 }
 
 /* A plain string value (no escapes) of the span: its content, or NULL. */
@@ -839,16 +913,16 @@ static int fast_msg(const struct fields *fl, int64_t batch_sent, int64_t receive
         when = orig;
     if (when < TIME_MIN || when > TIME_MAX)
         when = received;
-    time_format(when, out->timestamp);
+    fold_time_format(when, out->timestamp);
     out->when = when;
     if (orig != NO_TIME) {
         out->original_timestamp = at;
-        time_format(orig, at);
+        fold_time_format(orig, at);
         at += 21;
     }
     if (sent != NO_TIME) {
         out->sent_at = at;
-        time_format(sent, at);
+        fold_time_format(sent, at);
         at += 21;
     }
     return 0;
@@ -884,40 +958,37 @@ static void on_root_key(void *ctx, const char *k, size_t klen, bool kesc, const 
     sp->end = vend;
 }
 
-/* One element of the batch array (a span): parsed fast, or by the jansson path. */
-static void fast_element(struct ingest_batch *b, size_t index, const char *v, const char *vend,
-                         int64_t sent, int64_t received, struct scan *s)
+/* One element of the batch array, at as->p: scanned (as->odd set when the jansson path
+ * must take the whole body), then parsed fast, or alone by the jansson path. */
+static int fast_element(struct ingest_batch *b, size_t index, struct scan *as, int64_t sent,
+                        int64_t received)
 {
-    struct ingest_msg m;
-    char why[256];
-    if (*v == '{' && (size_t)(vend - v) <= INGEST_MAX_MESSAGE) {
-        struct fields fl;
+    const char *v = as->p;
+    struct fields fl;
+    bool object = *v == '{';
+    if (object) {
         memset(&fl, 0, sizeof(fl));
-        struct scan ms = { v, vend, 0, false };
-        if (scan_container(&ms, on_field, &fl, NULL) == 0 && !ms.odd) {
-            const struct span *c = &fl.f[F_CONTEXT];
-            if (c->v && *c->v == '{') {
-                struct scan cs = { c->v, c->end, 0, false };
-                if (scan_container(&cs, on_context_key, &fl, NULL) || cs.odd) {
-                    s->odd = true;
-                    return;
-                }
-            }
-            if (fast_msg(&fl, sent, received, &m) == 0) {
-                add_msg(b, &m);
-                return;
-            }
-        } else if (ms.odd) {
-            s->odd = true;
-            return;
-        }
+        if (scan_message(as, &fl))
+            return -1;
+    } else if (scan_value(as)) {
+        return -1;
+    }
+    if (as->odd)
+        return 0;
+    const char *vend = as->p;
+    struct ingest_msg m;
+    if (object && (size_t)(vend - v) <= INGEST_MAX_MESSAGE &&
+        fast_msg(&fl, sent, received, &m) == 0) {
+        add_msg(b, &m);
+        return 0;
     }
     json_error_t je;
     json_t *j = json_loadb(v, (size_t)(vend - v), JSON_DECODE_ANY, &je);
     if (!j) {
-        s->odd = true;
-        return;
+        as->odd = true;
+        return 0;
     }
+    char why[256];
     if (parse_msg(j, NULL, NULL, sent, received, &m, why, sizeof(why))) {
         msg_cleanup(&m);
         add_reject(b, index, why, j);
@@ -925,6 +996,7 @@ static void fast_element(struct ingest_batch *b, size_t index, const char *v, co
         add_msg(b, &m);
     }
     json_decref(j);
+    return 0;
 }
 
 /* The fast path for /v1/batch: 1 when the body must go to the jansson path (b untouched),
@@ -962,11 +1034,7 @@ static int fast_parse(const char *body, size_t len, int64_t received_at, struct 
     if (*as.p != ']') {
         for (;;) {
             ws(&as);
-            const char *v = as.p;
-            if (scan_value(&as))
-                goto bail;
-            fast_element(b, index++, v, as.p, sent, received_at, &as);
-            if (as.odd)
+            if (fast_element(b, index++, &as, sent, received_at) || as.odd)
                 goto bail;
             ws(&as);
             if (*as.p == ',') {
@@ -987,14 +1055,15 @@ bail:
     return 1;
 }
 
-int ingest_parse(const char *body, size_t len, const char *type, int64_t received_at,
-                 struct ingest_batch *b, char **write_key, char *err, size_t errlen)
+static int parse_body(const char *body, size_t len, const char *type, int64_t received_at,
+                      struct ingest_batch *b, char **write_key, char *err, size_t errlen,
+                      bool fast)
 {
     memset(b, 0, sizeof(*b));
     *write_key = NULL;
     time_format(received_at, b->received_at);
     b->received = received_at;
-    if (!type) {
+    if (!type && fast) {
         int frc = fast_parse(body, len, received_at, b, write_key, err, errlen);
         if (frc != 1)
             return frc;
@@ -1063,4 +1132,16 @@ out:
         *write_key = NULL;
     }
     return rc;
+}
+
+int ingest_parse(const char *body, size_t len, const char *type, int64_t received_at,
+                 struct ingest_batch *b, char **write_key, char *err, size_t errlen)
+{
+    return parse_body(body, len, type, received_at, b, write_key, err, errlen, true);
+}
+
+int ingest_parse_reference(const char *body, size_t len, const char *type, int64_t received_at,
+                           struct ingest_batch *b, char **write_key, char *err, size_t errlen)
+{
+    return parse_body(body, len, type, received_at, b, write_key, err, errlen, false);
 }

@@ -68,6 +68,11 @@ int ingest_gunzip(const char *body, size_t len, char **out, size_t *outlen);
 int ingest_parse(const char *body, size_t len, const char *type, int64_t received_at,
                  struct ingest_batch *b, char **write_key, char *err, size_t errlen);
 
+/* ingest_parse without its fast path for /v1/batch (a scanner that keeps properties and
+ * context as sent): the jansson path that defines the behaviour, for tests to compare. */
+int ingest_parse_reference(const char *body, size_t len, const char *type, int64_t received_at,
+                           struct ingest_batch *b, char **write_key, char *err, size_t errlen);
+
 /* ---- the writer thread (writer.c): group commit. */
 
 /* A request waiting for its messages to be committed. The submitter keeps it alive until

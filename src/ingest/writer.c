@@ -161,7 +161,8 @@ static pthread_cond_t sync_cv = PTHREAD_COND_INITIALIZER;
 static struct ingest_job *sync_head, *sync_tail;
 static bool syncer_stop;
 static pthread_t syncer;
-static int64_t n_commits, n_syncs, n_flushes;
+static int64_t n_commits, n_syncs, n_flushes, n_synced_jobs;
+static double sync_ms_total;
 static char *wal_path, *db_file;
 
 static void to_syncer(struct ingest_job *jobs)
@@ -205,11 +206,15 @@ static void *syncer_main(void *arg)
         /* The WAL holds the commits; without one (never in WAL mode while the writer's
          * connection is open), they went to the database file. */
         n_syncs++;
+        for (struct ingest_job *j = jobs; j; j = j->next)
+            n_synced_jobs++;
+        double t0 = now_ms();
         int rc = sync_file(wal_path, true);
         if (rc == KZ_OK && access(wal_path, F_OK) != 0)
             rc = sync_file(db_file, false);
         if (rc)
             log_error("ingest: cannot sync %s: %s", wal_path, strerror(errno));
+        sync_ms_total += now_ms() - t0;
         finish(jobs, rc);
         pthread_mutex_lock(&lock);
     }
@@ -391,8 +396,10 @@ void ingest_writer_stop(void)
         pthread_mutex_unlock(&lock);
         pthread_join(syncer, NULL);
         pthread_join(checkpointer, NULL);
-        log_info("ingest: %lld commits, %lld syncs, %lld flushes", (long long)n_commits,
-                 (long long)n_syncs, (long long)n_flushes);
+        log_info("ingest: %lld commits; %lld syncs of %.1f requests in %.2f ms on average; "
+                 "%lld flushes", (long long)n_commits, (long long)n_syncs,
+                 n_syncs ? (double)n_synced_jobs / (double)n_syncs : 0.0,
+                 n_syncs ? sync_ms_total / (double)n_syncs : 0.0, (long long)n_flushes);
         free(wal_path);
         free(db_file);
         wal_path = db_file = NULL;

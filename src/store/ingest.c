@@ -263,8 +263,9 @@ static struct {
     /* The fold: what the events past `folded` add, not yet in the database. */
     struct kmap rollups;     /* {account, day} + event name -> v[0] count */
     struct kmap actives;     /* {account, day} + user key -> v[0] events */
-    struct kmap users;       /* user id -> v[0] account (0 none): cache of tracked_users */
-    struct kmap seen_users;  /* user id -> v[0] account, v[1] first, v[2] last seen (fold) */
+    struct kmap users;       /* user id -> v[0] account (0 none), the cache of tracked_users;
+                              * with v[3] = 1, seen between v[1] and v[2] since the flush */
+    size_t users_dirty;
     struct kmap accounts;    /* account id -> v[0] last seen (unix) */
     struct kmap groups;      /* external id -> v[0] account id (cache) */
     struct kmap touched;     /* accounts that received events in this commit */
@@ -359,13 +360,15 @@ static void fold_user(struct kmap_entry *e, int64_t account, int64_t seen)
 {
     if (!e->v[0] && account)
         e->v[0] = account;
-    bool created;
-    struct kmap_entry *f = kmap_get(&W.seen_users, e->key, e->keylen, &created);
-    f->v[0] = e->v[0];
-    if (created || seen < f->v[1])
-        f->v[1] = seen;
-    if (created || seen > f->v[2])
-        f->v[2] = seen;
+    if (!e->v[3]) {
+        e->v[1] = e->v[2] = seen;
+        e->v[3] = 1;
+        W.users_dirty++;
+    } else if (seen < e->v[1]) {
+        e->v[1] = seen;
+    } else if (seen > e->v[2]) {
+        e->v[2] = seen;
+    }
 }
 
 static void fold_account(int64_t account, int64_t seen)
@@ -389,7 +392,8 @@ static int64_t group_cached(struct store *st, const char *g)
     if (e)
         return e->v[0];
     int64_t id = account_by_external(st, g);
-    kmap_get(&W.groups, g, n, NULL)->v[0] = id;
+    if (id) /* an unknown one is asked again: an account may be given that id any time */
+        kmap_get(&W.groups, g, n, NULL)->v[0] = id;
     return id;
 }
 
@@ -401,14 +405,14 @@ static bool is_activity_type(const char *type)
 /* Folds one stored event (at the commit, or replayed at start-up). */
 static void fold_event(struct store *st, int64_t id, int64_t account, const char *type,
                        const char *name, const char *user_id, const char *anonymous_id,
-                       int64_t when, int64_t received)
+                       int64_t when, int64_t received, struct kmap_entry *user)
 {
     int64_t seen = when < received ? when : received;
     bool activity = is_activity_type(type);
     if (activity && account)
         fold_rollup(account, when, rollup_name(type, name), user_id, anonymous_id);
     if (activity && user_id)
-        fold_user(user_entry(st, user_id), account, seen);
+        fold_user(user ? user : user_entry(st, user_id), account, seen);
     if (account) {
         fold_account(account, seen);
         stream_push(account, when, id);
@@ -427,48 +431,111 @@ static void undo_push(uint64_t fp)
     W.undo[W.nundo++] = fp;
 }
 
+/* Statements that write MULTI_ROWS rows at once (one VDBE run instead of MULTI_ROWS), made
+ * on first use from their parts: a head, one row's placeholders, a tail. */
+#define MULTI_ROWS 64
+struct multi {
+    const char *head, *row, *tail;
+    char *one, *many;
+};
+static struct multi sql_rollups = {
+    "INSERT INTO usage_daily (account_id, day, event, count) VALUES ", "(?, ?, ?, ?)",
+    " ON CONFLICT (account_id, day, event) DO UPDATE SET count = count + excluded.count",
+    NULL, NULL
+};
+static struct multi sql_actives = {
+    "INSERT INTO active_users_daily (account_id, day, user_key, events) VALUES ", "(?, ?, ?, ?)",
+    " ON CONFLICT (account_id, day, user_key) DO UPDATE SET events = events + excluded.events",
+    NULL, NULL
+};
+static struct multi sql_stream = {
+    "INSERT OR IGNORE INTO event_stream (account_id, ts, event_id) VALUES ", "(?, ?, ?)", "",
+    NULL, NULL
+};
+
+static const char *multi_sql(struct multi *m, size_t rows)
+{
+    char **slot = rows == 1 ? &m->one : &m->many;
+    if (!*slot) {
+        struct buf b;
+        buf_init(&b, 0);
+        buf_printf(&b, "%s", m->head);
+        for (size_t i = 0; i < rows; i++)
+            buf_printf(&b, "%s%s", i ? ", " : "", m->row);
+        buf_printf(&b, "%s", m->tail);
+        *slot = buf_steal(&b);
+    }
+    return *slot;
+}
+
+static int day_row_cmp(const void *a, const void *b)
+{
+    const struct kmap_entry *x = *(struct kmap_entry *const *)a, *y = *(struct kmap_entry *const *)b;
+    struct day_key kx, ky;
+    memcpy(&kx, x->key, sizeof(kx));
+    memcpy(&ky, y->key, sizeof(ky));
+    if (kx.account != ky.account)
+        return kx.account < ky.account ? -1 : 1;
+    if (kx.day != ky.day)
+        return kx.day < ky.day ? -1 : 1;
+    size_t lx = x->keylen - sizeof(kx), ly = y->keylen - sizeof(ky);
+    int c = memcmp(x->key + sizeof(kx), y->key + sizeof(ky), lx < ly ? lx : ly);
+    return c ? c : (lx > ly) - (lx < ly);
+}
+
+/* Adds the counts of a {account, day} + text map (rollups or active users) to their table,
+ * in key order (the table's order: each page is visited once). */
+static int flush_day_rows(struct store *st, struct kmap *m, struct multi *sql)
+{
+    if (!m->n)
+        return KZ_OK;
+    struct kmap_entry **v = xmalloc(m->n * sizeof(*v));
+    size_t n = 0;
+    kmap_each(m, e)
+        v[n++] = e;
+    qsort(v, n, sizeof(*v), day_row_cmp);
+    char (*days)[11] = xmalloc(MULTI_ROWS * sizeof(*days));
+    int rc = KZ_OK;
+    for (size_t i = 0; i < n && rc == KZ_OK;) {
+        size_t k = n - i >= MULTI_ROWS ? MULTI_ROWS : 1;
+        sqlite3_stmt *s = db_prepare(st, multi_sql(sql, k));
+        for (size_t r = 0; r < k; r++, i++) {
+            struct day_key dk;
+            memcpy(&dk, v[i]->key, sizeof(dk));
+            date_from_days(dk.day, days[r]);
+            int c = (int)(4 * r);
+            db_bind_i64(s, c + 1, dk.account);
+            sqlite3_bind_text(s, c + 2, days[r], 10, SQLITE_STATIC);
+            sqlite3_bind_text(s, c + 3, v[i]->key + sizeof(dk), (int)(v[i]->keylen - sizeof(dk)),
+                              SQLITE_STATIC);
+            db_bind_i64(s, c + 4, v[i]->v[0]);
+        }
+        rc = db_exec_stmt(st, s);
+    }
+    free(days);
+    free(v);
+    return rc;
+}
+
 int store_ingest_flush(struct store *st)
 {
     if (!W.open)
         return KZ_OK;
     int rc = KZ_OK;
-    char day[11], t[21], t2[21];
-    kmap_each(&W.rollups, e) {
-        if (rc)
+    char t[21], t2[21];
+    if (rc == KZ_OK)
+        rc = flush_day_rows(st, &W.rollups, &sql_rollups);
+    if (rc == KZ_OK)
+        rc = flush_day_rows(st, &W.actives, &sql_actives);
+    kmap_each(&W.users, e) {
+        if (rc || !W.users_dirty)
             break;
-        struct day_key k;
-        memcpy(&k, e->key, sizeof(k));
-        date_from_days(k.day, day);
-        sqlite3_stmt *s = db_prepare(st, "INSERT INTO usage_daily (account_id, day, event, count) "
-                                         "VALUES (?, ?, ?, ?) ON CONFLICT (account_id, day, event) "
-                                         "DO UPDATE SET count = count + excluded.count");
-        db_bind_i64(s, 1, k.account);
-        db_bind_text(s, 2, day);
-        sqlite3_bind_text(s, 3, e->key + sizeof(k), (int)(e->keylen - sizeof(k)), SQLITE_STATIC);
-        db_bind_i64(s, 4, e->v[0]);
-        rc = db_exec_stmt(st, s);
-    }
-    kmap_each(&W.actives, e) {
-        if (rc)
-            break;
-        struct day_key k;
-        memcpy(&k, e->key, sizeof(k));
-        date_from_days(k.day, day);
-        sqlite3_stmt *s = db_prepare(st, "INSERT INTO active_users_daily (account_id, day, user_key, "
-                                         "events) VALUES (?, ?, ?, ?) ON CONFLICT (account_id, day, "
-                                         "user_key) DO UPDATE SET events = events + excluded.events");
-        db_bind_i64(s, 1, k.account);
-        db_bind_text(s, 2, day);
-        sqlite3_bind_text(s, 3, e->key + sizeof(k), (int)(e->keylen - sizeof(k)), SQLITE_STATIC);
-        db_bind_i64(s, 4, e->v[0]);
-        rc = db_exec_stmt(st, s);
-    }
-    kmap_each(&W.seen_users, e) {
-        if (rc)
-            break;
+        if (!e->v[3])
+            continue;
         time_format(e->v[1], t);
         time_format(e->v[2], t2);
         rc = touch_user(st, e->key, e->v[0], false, t, t2, NULL);
+        e->v[3] = 0;
     }
     kmap_each(&W.accounts, e) {
         if (rc)
@@ -481,12 +548,14 @@ int store_ingest_flush(struct store *st)
     }
     if (rc == KZ_OK && W.nstream)
         qsort(W.stream, W.nstream, sizeof(*W.stream), stream_cmp);
-    for (size_t i = 0; i < W.nstream && rc == KZ_OK; i++) {
-        sqlite3_stmt *s = db_prepare(st, "INSERT OR IGNORE INTO event_stream (account_id, ts, "
-                                         "event_id) VALUES (?, ?, ?)");
-        db_bind_i64(s, 1, W.stream[i].account);
-        db_bind_i64(s, 2, W.stream[i].when);
-        db_bind_i64(s, 3, W.stream[i].id);
+    for (size_t i = 0; i < W.nstream && rc == KZ_OK;) {
+        size_t k = W.nstream - i >= MULTI_ROWS ? MULTI_ROWS : 1;
+        sqlite3_stmt *s = db_prepare(st, multi_sql(&sql_stream, k));
+        for (size_t r = 0; r < k; r++, i++) {
+            db_bind_i64(s, (int)(3 * r + 1), W.stream[i].account);
+            db_bind_i64(s, (int)(3 * r + 2), W.stream[i].when);
+            db_bind_i64(s, (int)(3 * r + 3), W.stream[i].id);
+        }
         rc = db_exec_stmt(st, s);
     }
     if (rc == KZ_OK && W.last_id > W.folded) {
@@ -503,8 +572,8 @@ int store_ingest_flush(struct store *st)
     kmap_clear(&W.rollups);
     kmap_clear(&W.actives);
     kmap_clear(&W.accounts);
-    kmap_clear(&W.seen_users);
     kmap_clear(&W.groups);
+    W.users_dirty = 0;
     if (W.users.n > USERS_CACHE_MAX)
         kmap_clear(&W.users);
     return KZ_OK;
@@ -530,7 +599,7 @@ static int replay(struct store *st)
         fold_event(st, sqlite3_column_int64(s, 0), db_col_i64(s, 1, 0),
                    (const char *)sqlite3_column_text(s, 2), (const char *)sqlite3_column_text(s, 3),
                    (const char *)sqlite3_column_text(s, 4), (const char *)sqlite3_column_text(s, 5),
-                   when, received);
+                   when, received, NULL);
         n++;
     }
     sqlite3_reset(s);
@@ -544,7 +613,7 @@ static void forget(void)
     kmap_clear(&W.rollups);
     kmap_clear(&W.actives);
     kmap_clear(&W.users);
-    kmap_clear(&W.seen_users);
+    W.users_dirty = 0;
     kmap_clear(&W.accounts);
     kmap_clear(&W.groups);
     kmap_clear(&W.touched);
@@ -689,7 +758,6 @@ void store_ingest_close(void)
     kmap_free(&W.rollups);
     kmap_free(&W.actives);
     kmap_free(&W.users);
-    kmap_free(&W.seen_users);
     kmap_free(&W.accounts);
     kmap_free(&W.groups);
     kmap_free(&W.touched);
@@ -912,7 +980,7 @@ static int apply_msg(struct store *st, const struct ingest_batch *b, const struc
         return rc;
     if (is_activity_type(m->type)) {
         fold_event(st, id, account, m->type, m->name, m->user_id, m->anonymous_id, m->when,
-                   b->received);
+                   b->received, user);
         return KZ_OK;
     }
     /* identify, group, alias: applied now, and counted as folded (nothing of theirs is
