@@ -130,7 +130,7 @@ struct kmap_entry *kmap_find(const struct kmap *m, const void *key, size_t keyle
         struct kmap_entry *e = &m->slots[i];
         if (!e->hash)
             return NULL;
-        if (e->hash == h && e->keylen == keylen && memcmp(e->key, key, keylen) == 0)
+        if (e->hash == h && e->keylen == keylen && memcmp(kmap_key(e), key, keylen) == 0)
             return e;
     }
 }
@@ -145,7 +145,7 @@ struct kmap_entry *kmap_get(struct kmap *m, const void *key, size_t keylen, bool
         struct kmap_entry *e = &m->slots[i];
         if (!e->hash)
             break;
-        if (e->hash == h && e->keylen == keylen && memcmp(e->key, key, keylen) == 0) {
+        if (e->hash == h && e->keylen == keylen && memcmp(kmap_key(e), key, keylen) == 0) {
             if (created)
                 *created = false;
             return e;
@@ -154,7 +154,12 @@ struct kmap_entry *kmap_get(struct kmap *m, const void *key, size_t keylen, bool
     struct kmap_entry *e = &m->slots[i];
     memset(e, 0, sizeof(*e));
     e->hash = h;
-    e->key = arena_copy(m, key, keylen);
+    if (keylen < KMAP_INLINE) {
+        memcpy(e->inl, key, keylen);
+        e->inl[keylen] = '\0';
+    } else {
+        e->key = arena_copy(m, key, keylen);
+    }
     e->keylen = (uint32_t)keylen;
     m->n++;
     if (created)
@@ -292,6 +297,28 @@ static void evict_oldest(struct dedupe *d)
     slot_delete(d, d->ring_fp[d->head]);
     d->head = (d->head + 1) % d->rcap;
     d->n--;
+}
+
+bool dedupe_add_new(struct dedupe *d, uint64_t fp, int64_t at)
+{
+    if (d->n == d->max)
+        evict_oldest(d);
+    if (d->n == d->rcap)
+        ring_grow(d);
+    if ((d->n + 1) * 2 > d->cap)
+        table_grow(d);
+    size_t i = fp & (d->cap - 1);
+    while (d->slots[i]) {
+        if (d->slots[i] == fp)
+            return false;
+        i = (i + 1) & (d->cap - 1);
+    }
+    d->slots[i] = fp;
+    size_t tail = (d->head + d->n) % d->rcap;
+    d->ring_fp[tail] = fp;
+    d->ring_at[tail] = at;
+    d->n++;
+    return true;
 }
 
 void dedupe_add(struct dedupe *d, uint64_t fp, int64_t at)

@@ -23,12 +23,21 @@ void fold_time_format(int64_t t, char out[static 21]);
 
 #define KMAP_VALUES 4
 
+#define KMAP_INLINE 28 /* keys shorter than this live in the entry: one cache miss, not two */
+
 struct kmap_entry {
     uint64_t hash;    /* 0 = empty slot */
-    const char *key;  /* in the arena; keylen bytes, NUL-terminated */
+    const char *key;  /* in the arena (keylen bytes, NUL-terminated), or NULL: in inl */
     uint32_t keylen;
+    char inl[KMAP_INLINE];
     int64_t v[KMAP_VALUES];
 };
+
+/* The key of an entry (keylen bytes, NUL-terminated). */
+static inline const char *kmap_key(const struct kmap_entry *e)
+{
+    return e->key ? e->key : e->inl;
+}
 
 struct kmap_chunk;
 struct kmap {
@@ -65,6 +74,9 @@ void dedupe_free(struct dedupe *d);
 bool dedupe_has(const struct dedupe *d, uint64_t fp);
 /* Adds fp received at `at` (unix time); the oldest entry goes when the set is full. */
 void dedupe_add(struct dedupe *d, uint64_t fp, int64_t at);
+/* dedupe_has, then dedupe_add when absent, in one probe: false when fp was there. (When
+ * the set is full, the oldest entry goes first, even for a fingerprint already there.) */
+bool dedupe_add_new(struct dedupe *d, uint64_t fp, int64_t at);
 /* Removes entries received before `before`. */
 void dedupe_expire(struct dedupe *d, int64_t before);
 /* Removes fp if present (to undo the adds of a rolled-back commit: call newest first). */

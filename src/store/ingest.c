@@ -472,14 +472,14 @@ static int day_row_cmp(const void *a, const void *b)
 {
     const struct kmap_entry *x = *(struct kmap_entry *const *)a, *y = *(struct kmap_entry *const *)b;
     struct day_key kx, ky;
-    memcpy(&kx, x->key, sizeof(kx));
-    memcpy(&ky, y->key, sizeof(ky));
+    memcpy(&kx, kmap_key(x), sizeof(kx));
+    memcpy(&ky, kmap_key(y), sizeof(ky));
     if (kx.account != ky.account)
         return kx.account < ky.account ? -1 : 1;
     if (kx.day != ky.day)
         return kx.day < ky.day ? -1 : 1;
     size_t lx = x->keylen - sizeof(kx), ly = y->keylen - sizeof(ky);
-    int c = memcmp(x->key + sizeof(kx), y->key + sizeof(ky), lx < ly ? lx : ly);
+    int c = memcmp(kmap_key(x) + sizeof(kx), kmap_key(y) + sizeof(ky), lx < ly ? lx : ly);
     return c ? c : (lx > ly) - (lx < ly);
 }
 
@@ -501,12 +501,12 @@ static int flush_day_rows(struct store *st, struct kmap *m, struct multi *sql)
         sqlite3_stmt *s = db_prepare(st, multi_sql(sql, k));
         for (size_t r = 0; r < k; r++, i++) {
             struct day_key dk;
-            memcpy(&dk, v[i]->key, sizeof(dk));
+            memcpy(&dk, kmap_key(v[i]), sizeof(dk));
             date_from_days(dk.day, days[r]);
             int c = (int)(4 * r);
             db_bind_i64(s, c + 1, dk.account);
             sqlite3_bind_text(s, c + 2, days[r], 10, SQLITE_STATIC);
-            sqlite3_bind_text(s, c + 3, v[i]->key + sizeof(dk), (int)(v[i]->keylen - sizeof(dk)),
+            sqlite3_bind_text(s, c + 3, kmap_key(v[i]) + sizeof(dk), (int)(v[i]->keylen - sizeof(dk)),
                               SQLITE_STATIC);
             db_bind_i64(s, c + 4, v[i]->v[0]);
         }
@@ -532,17 +532,17 @@ int store_ingest_flush(struct store *st)
             break;
         if (!e->v[3])
             continue;
-        time_format(e->v[1], t);
-        time_format(e->v[2], t2);
-        rc = touch_user(st, e->key, e->v[0], false, t, t2, NULL);
+        fold_time_format(e->v[1], t);
+        fold_time_format(e->v[2], t2);
+        rc = touch_user(st, kmap_key(e), e->v[0], false, t, t2, NULL);
         e->v[3] = 0;
     }
     kmap_each(&W.accounts, e) {
         if (rc)
             break;
         int64_t account;
-        memcpy(&account, e->key, sizeof(account));
-        time_format(e->v[0], t);
+        memcpy(&account, kmap_key(e), sizeof(account));
+        fold_time_format(e->v[0], t);
         rc = touch_account(st, account, t);
         touch_sched(account); /* told to the scheduler after the commit */
     }
@@ -771,7 +771,7 @@ void store_ingest_committed(void)
     W.nundo = 0;
     kmap_each(&W.touched, e) {
         int64_t account;
-        memcpy(&account, e->key, sizeof(account));
+        memcpy(&account, kmap_key(e), sizeof(account));
         sched_touch_account(account);
     }
     kmap_clear(&W.touched);
@@ -948,14 +948,11 @@ static int apply_msg(struct store *st, const struct ingest_batch *b, const struc
     /* A repeat is skipped before any side effect. */
     if (!m->generated) {
         uint64_t fp = dedupe_fp(b->write_key_id, m->message_id);
-        if (dedupe_has(&W.seen, fp))
+        if (!dedupe_add_new(&W.seen, fp, b->received))
             return KZ_OK;
-        dedupe_add(&W.seen, fp, b->received);
         undo_push(fp);
     }
     int64_t seen = m->when < b->received ? m->when : b->received;
-    char seen_at[21];
-    time_format(seen, seen_at);
 
     if (group || alias) /* they rewrite stored events: the fold must not cover those */
         rc = store_ingest_flush(st);
@@ -985,6 +982,8 @@ static int apply_msg(struct store *st, const struct ingest_batch *b, const struc
     }
     /* identify, group, alias: applied now, and counted as folded (nothing of theirs is
      * in the fold but last-seen times, which replaying again leaves as they are). */
+    char seen_at[21];
+    fold_time_format(seen, seen_at);
     if (m->user_id) {
         rc = touch_user(st, m->user_id, account, group, seen_at, seen_at,
                         identify ? m->properties : NULL);
