@@ -95,11 +95,13 @@ static int64_t account_by_external(struct store *st, const char *external_id)
     return id;
 }
 
-static int64_t user_account(struct store *st, const char *user_id)
+/* The account of a tracked user (0 for none); *found tells whether the user has a row. */
+static int64_t user_account(struct store *st, const char *user_id, bool *found)
 {
     sqlite3_stmt *s = db_prepare(st, "SELECT account_id FROM tracked_users WHERE user_id = ?");
     db_bind_text(s, 1, user_id);
-    int64_t id = sqlite3_step(s) == SQLITE_ROW ? db_col_i64(s, 0, 0) : 0;
+    *found = sqlite3_step(s) == SQLITE_ROW;
+    int64_t id = *found ? db_col_i64(s, 0, 0) : 0;
     sqlite3_reset(s);
     return id;
 }
@@ -264,12 +266,13 @@ static struct {
     struct kmap rollups;     /* {account, day} + event name -> v[0] count */
     struct kmap actives;     /* {account, day} + user key -> v[0] events */
     struct kmap users;       /* user id -> v[0] account (0 none), the cache of tracked_users;
-                              * with v[3] = 1, seen between v[1] and v[2] since the flush */
+                              * v[3] flags: USER_DIRTY seen between v[1] and v[2] since the
+                              * flush; USER_STORED its row exists with account v[0] */
     size_t users_dirty;
     struct kmap accounts;    /* account id -> v[0] last seen (unix) */
     struct kmap groups;      /* external id -> v[0] account id (cache) */
     struct kmap touched;     /* accounts that received events in this commit */
-    struct stream_entry *stream; /* attributed events to add to event_stream */
+    struct stream_entry *stream; /* attributed events to add to event_runs */
     size_t nstream, capstream;
     int64_t folded;          /* the last event id whose effects are in the database */
     int64_t last_id;         /* the last event id folded in memory */
@@ -282,15 +285,40 @@ static int64_t stat_flushes;
 
 struct stream_entry {
     int64_t account, when, id;
+    int type; /* type_code() */
 };
 
-static void stream_push(int64_t account, int64_t when, int64_t id)
+/* An event type's code in event_runs entries (005_ingest_fold.sql). */
+static int type_code(const char *type)
+{
+    static const char *const codes[] = { "track", "identify", "group", "page", "screen" };
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(type, codes[i]))
+            return i;
+    return 5; /* alias */
+}
+
+/* The SQL of type_code(type) and of a run of one event, for the rare rows made in SQL. */
+#define SQL_TYPE_CODE                                                                         \
+    "CASE type WHEN 'track' THEN 0 WHEN 'identify' THEN 1 WHEN 'group' THEN 2 "                \
+    "WHEN 'page' THEN 3 WHEN 'screen' THEN 4 ELSE 5 END"
+#define SQL_ONE_EVENT_RUN(t)                                                                  \
+    "(" t " - ((" t " % 60) + 60) % 60) / 60, id, json_array(json_array(" t ", id, "         \
+    SQL_TYPE_CODE "))"
+#define SQL_UNIX "CAST(strftime('%s', timestamp) AS INTEGER)"
+
+static int64_t minute_of(int64_t t)
+{
+    return t >= 0 ? t / 60 : -((-t + 59) / 60);
+}
+
+static void stream_push(int64_t account, int64_t when, int64_t id, const char *type)
 {
     if (W.nstream == W.capstream) {
         W.capstream = W.capstream ? W.capstream * 2 : 4096;
         W.stream = xrealloc(W.stream, W.capstream * sizeof(*W.stream));
     }
-    W.stream[W.nstream++] = (struct stream_entry){ account, when, id };
+    W.stream[W.nstream++] = (struct stream_entry){ account, when, id, type_code(type) };
 }
 
 static int stream_cmp(const void *a, const void *b)
@@ -344,25 +372,32 @@ static void fold_rollup(int64_t account, int64_t when, const char *event, const 
 }
 
 /* The cache entry of user_id, read from tracked_users when not cached. */
+#define USER_DIRTY 1
+#define USER_STORED 2
+
 static struct kmap_entry *user_entry(struct store *st, const char *user_id)
 {
     size_t n = strlen(user_id);
     struct kmap_entry *e = kmap_find(&W.users, user_id, n);
     if (e)
         return e;
-    int64_t account = user_account(st, user_id);
+    bool found;
+    int64_t account = user_account(st, user_id, &found);
     e = kmap_get(&W.users, user_id, n, NULL);
     e->v[0] = account;
+    e->v[3] = found ? USER_STORED : 0;
     return e;
 }
 
 static void fold_user(struct kmap_entry *e, int64_t account, int64_t seen)
 {
-    if (!e->v[0] && account)
+    if (!e->v[0] && account) {
         e->v[0] = account;
-    if (!e->v[3]) {
+        e->v[3] &= ~USER_STORED;
+    }
+    if (!(e->v[3] & USER_DIRTY)) {
         e->v[1] = e->v[2] = seen;
-        e->v[3] = 1;
+        e->v[3] |= USER_DIRTY;
         W.users_dirty++;
     } else if (seen < e->v[1]) {
         e->v[1] = seen;
@@ -415,7 +450,7 @@ static void fold_event(struct store *st, int64_t id, int64_t account, const char
         fold_user(user ? user : user_entry(st, user_id), account, seen);
     if (account) {
         fold_account(account, seen);
-        stream_push(account, when, id);
+        stream_push(account, when, id, type);
     }
     if (id > W.last_id)
         W.last_id = id;
@@ -446,10 +481,6 @@ static struct multi sql_rollups = {
 static struct multi sql_actives = {
     "INSERT INTO active_users_daily (account_id, day, user_key, events) VALUES ", "(?, ?, ?, ?)",
     " ON CONFLICT (account_id, day, user_key) DO UPDATE SET events = events + excluded.events",
-    NULL, NULL
-};
-static struct multi sql_stream = {
-    "INSERT OR IGNORE INTO event_stream (account_id, ts, event_id) VALUES ", "(?, ?, ?)", "",
     NULL, NULL
 };
 
@@ -517,6 +548,42 @@ static int flush_day_rows(struct store *st, struct kmap *m, struct multi *sql)
     return rc;
 }
 
+/* Writes the stream entries (sorted by account, time, id) as event_runs rows: one per
+ * account and minute, its entries as JSON [[time, id, type], ...]. */
+static int flush_runs(struct store *st)
+{
+    struct buf b;
+    buf_init(&b, 0);
+    int rc = KZ_OK;
+    for (size_t i = 0; i < W.nstream && rc == KZ_OK;) {
+        int64_t account = W.stream[i].account, minute = minute_of(W.stream[i].when), max_id = 0;
+        buf_reset(&b);
+        buf_append(&b, "[", 1);
+        size_t j = i;
+        for (; j < W.nstream && W.stream[j].account == account &&
+               minute_of(W.stream[j].when) == minute; j++) {
+            char e[80];
+            int n = snprintf(e, sizeof(e), "%s[%lld,%lld,%d]", j > i ? "," : "",
+                             (long long)W.stream[j].when, (long long)W.stream[j].id,
+                             W.stream[j].type);
+            buf_append(&b, e, (size_t)n);
+            if (W.stream[j].id > max_id)
+                max_id = W.stream[j].id;
+        }
+        buf_append(&b, "]", 1);
+        sqlite3_stmt *s = db_prepare(st, "INSERT INTO event_runs (account_id, minute, max_id, "
+                                         "entries) VALUES (?, ?, ?, ?)");
+        db_bind_i64(s, 1, account);
+        db_bind_i64(s, 2, minute);
+        db_bind_i64(s, 3, max_id);
+        sqlite3_bind_text(s, 4, b.p, (int)b.len, SQLITE_STATIC);
+        rc = db_exec_stmt(st, s);
+        i = j;
+    }
+    buf_free(&b);
+    return rc;
+}
+
 int store_ingest_flush(struct store *st)
 {
     if (!W.open)
@@ -530,12 +597,24 @@ int store_ingest_flush(struct store *st)
     kmap_each(&W.users, e) {
         if (rc || !W.users_dirty)
             break;
-        if (!e->v[3])
+        if (!(e->v[3] & USER_DIRTY))
             continue;
         fold_time_format(e->v[1], t);
         fold_time_format(e->v[2], t2);
-        rc = touch_user(st, kmap_key(e), e->v[0], false, t, t2, NULL);
-        e->v[3] = 0;
+        bool done = false;
+        if (e->v[3] & USER_STORED) { /* only the times: no index entry moves */
+            sqlite3_stmt *s = db_prepare(st, "UPDATE tracked_users SET first_seen = "
+                                             "min(first_seen, ?2), last_seen = max(last_seen, ?3) "
+                                             "WHERE user_id = ?1");
+            sqlite3_bind_text(s, 1, kmap_key(e), (int)e->keylen, SQLITE_STATIC);
+            sqlite3_bind_text(s, 2, t, 20, SQLITE_STATIC);
+            sqlite3_bind_text(s, 3, t2, 20, SQLITE_STATIC);
+            rc = db_exec_stmt(st, s);
+            done = rc == KZ_OK && sqlite3_changes(st->db) == 1;
+        }
+        if (rc == KZ_OK && !done)
+            rc = touch_user(st, kmap_key(e), e->v[0], false, t, t2, NULL);
+        e->v[3] = USER_STORED;
     }
     kmap_each(&W.accounts, e) {
         if (rc)
@@ -548,16 +627,7 @@ int store_ingest_flush(struct store *st)
     }
     if (rc == KZ_OK && W.nstream)
         qsort(W.stream, W.nstream, sizeof(*W.stream), stream_cmp);
-    for (size_t i = 0; i < W.nstream && rc == KZ_OK;) {
-        size_t k = W.nstream - i >= MULTI_ROWS ? MULTI_ROWS : 1;
-        sqlite3_stmt *s = db_prepare(st, multi_sql(&sql_stream, k));
-        for (size_t r = 0; r < k; r++, i++) {
-            db_bind_i64(s, (int)(3 * r + 1), W.stream[i].account);
-            db_bind_i64(s, (int)(3 * r + 2), W.stream[i].when);
-            db_bind_i64(s, (int)(3 * r + 3), W.stream[i].id);
-        }
-        rc = db_exec_stmt(st, s);
-    }
+    rc = rc ? rc : flush_runs(st);
     if (rc == KZ_OK && W.last_id > W.folded) {
         sqlite3_stmt *s = db_prepare(st, "UPDATE ingest_state SET folded_through = ? WHERE id = 1");
         db_bind_i64(s, 1, W.last_id);
@@ -822,9 +892,9 @@ static int link_user(struct store *st, const char *user_id, int64_t account)
         free(v[i].name);
     free(v);
     if (rc == KZ_OK && n) {
-        s = db_prepare(st, "INSERT OR IGNORE INTO event_stream (account_id, ts, event_id) SELECT ?, "
-                           "CAST(strftime('%s', timestamp) AS INTEGER), id FROM events WHERE user_id = ? AND "
-                           "account_id IS NULL");
+        s = db_prepare(st, "INSERT INTO event_runs (account_id, minute, max_id, entries) "
+                           "SELECT ?, " SQL_ONE_EVENT_RUN(SQL_UNIX) " FROM events "
+                           "WHERE user_id = ? AND account_id IS NULL");
         db_bind_i64(s, 1, account);
         db_bind_text(s, 2, user_id);
         rc = db_exec_stmt(st, s);
@@ -879,8 +949,8 @@ static int alias_user(struct store *st, const char *previous_id, const char *use
         if (rc == KZ_OK && latest[0])
             rc = touch_account(st, account, latest);
         if (rc == KZ_OK) {
-            s = db_prepare(st, "INSERT OR IGNORE INTO event_stream (account_id, ts, event_id) "
-                               "SELECT ?, CAST(strftime('%s', timestamp) AS INTEGER), id FROM events WHERE "
+            s = db_prepare(st, "INSERT INTO event_runs (account_id, minute, max_id, entries) "
+                               "SELECT ?, " SQL_ONE_EVENT_RUN(SQL_UNIX) " FROM events WHERE "
                                "anonymous_id = ? AND user_id IS NULL AND account_id IS NULL");
             db_bind_i64(s, 1, account);
             db_bind_text(s, 2, previous_id);
@@ -991,6 +1061,8 @@ static int apply_msg(struct store *st, const struct ingest_batch *b, const struc
             user = user_entry(st, m->user_id);
         if (group || !user->v[0])
             user->v[0] = account ? account : user->v[0];
+        if (group && account) /* touch_user wrote the row with this very account */
+            user->v[3] |= USER_STORED;
         if (rc == KZ_OK && group)
             rc = link_user(st, m->user_id, account);
         else if (rc == KZ_OK && identify && account)
@@ -1000,7 +1072,7 @@ static int apply_msg(struct store *st, const struct ingest_batch *b, const struc
         rc = alias_user(st, m->previous_id, m->user_id, user ? user->v[0] : 0);
     if (rc == KZ_OK && account) {
         fold_account(account, seen);
-        stream_push(account, m->when, id);
+        stream_push(account, m->when, id, m->type);
         touch_sched(account); /* identity changed now; activity shows at the flush */
     }
     if (id > W.last_id)
@@ -1043,41 +1115,25 @@ int store_events_purge(struct store *st, const char *before, int max, int64_t *d
         else
             hi = mid - 1;
     }
-    /* Their entries in the accounts' streams first, one by primary key each. */
-    s = db_prepare(st, "SELECT account_id, CAST(strftime('%s', timestamp) AS INTEGER), id "
-                       "FROM events WHERE id <= ? ORDER BY id LIMIT ?");
+    s = db_prepare(st, "SELECT max(id) FROM (SELECT id FROM events WHERE id <= ? ORDER BY id "
+                       "LIMIT ?)");
     db_bind_i64(s, 1, cut);
     db_bind_i64(s, 2, max);
-    struct stream_entry *v = xmalloc((size_t)(max > 0 ? max : 1) * sizeof(*v));
-    size_t n = 0;
-    while (n < (size_t)max && sqlite3_step(s) == SQLITE_ROW) {
-        v[n].account = db_col_i64(s, 0, 0);
-        v[n].when = sqlite3_column_int64(s, 1);
-        v[n].id = sqlite3_column_int64(s, 2);
-        n++;
-    }
+    int64_t last = sqlite3_step(s) == SQLITE_ROW ? db_col_i64(s, 0, 0) : 0;
     sqlite3_reset(s);
-    int rc = KZ_OK;
-    for (size_t i = 0; i < n && rc == KZ_OK; i++) {
-        if (!v[i].account)
-            continue;
-        s = db_prepare(st, "DELETE FROM event_stream WHERE account_id = ? AND ts = ? "
-                           "AND event_id = ?");
-        db_bind_i64(s, 1, v[i].account);
-        db_bind_i64(s, 2, v[i].when);
-        db_bind_i64(s, 3, v[i].id);
-        rc = db_exec_stmt(st, s);
-    }
-    free(v);
-    if (rc)
-        return rc;
     s = db_prepare(st, "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id <= ? "
                        "ORDER BY id LIMIT ?)");
     db_bind_i64(s, 1, cut);
     db_bind_i64(s, 2, max);
-    rc = db_exec_stmt(st, s);
+    int rc = db_exec_stmt(st, s);
     if (rc == KZ_OK)
         *deleted = sqlite3_changes(st->db);
+    if (rc == KZ_OK && last) {
+        /* The runs all of whose events are gone now (events up to `last` are). */
+        s = db_prepare(st, "DELETE FROM event_runs WHERE max_id <= ?");
+        db_bind_i64(s, 1, last);
+        rc = db_exec_stmt(st, s);
+    }
     return rc;
 }
 

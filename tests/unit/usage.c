@@ -445,6 +445,15 @@ static int64_t insert_write_key(void)
     return id;
 }
 
+/* A run of one entry for the last event inserted, as the writer makes for late events. */
+static void run_of_last_event(int64_t account_id)
+{
+    sql("INSERT INTO event_runs (account_id, minute, max_id, entries) SELECT %lld, t / 60, id, "
+        "json_array(json_array(t, id, CASE type WHEN 'track' THEN 0 WHEN 'page' THEN 3 "
+        "ELSE 5 END)) FROM (SELECT id, type, CAST(strftime('%%s', timestamp) AS INTEGER) AS t "
+        "FROM events WHERE id = last_insert_rowid())", (long long)account_id);
+}
+
 static void event(int64_t account_id, int64_t wk, const char *mid, const char *type,
                   const char *name, const char *ts)
 {
@@ -452,10 +461,9 @@ static void event(int64_t account_id, int64_t wk, const char *mid, const char *t
         "timestamp, received_at, properties, context) VALUES (%lld, %lld, '%s', '%s', '%s', "
         "'u1', '%s', '2025-06-15T12:00:00Z', '{\"plan\":\"pro\"}', '{\"ip\":\"1.2.3.4\"}')",
         (long long)account_id, (long long)wk, mid, type, name, ts);
-    /* and its entry in the account's stream, which the writer adds with the rollups */
-    sql("INSERT INTO event_stream (account_id, ts, event_id) VALUES "
-        "(%lld, CAST(strftime('%%s', '%s') AS INTEGER), last_insert_rowid())",
-        (long long)account_id, ts);
+    /* and its entry in the account's runs, which the writer adds with the rollups (here a
+     * run of its own, as for an event attributed late) */
+    run_of_last_event(account_id);
 }
 
 Test(usage, events_newest_first_with_pages)
@@ -538,9 +546,7 @@ Test(usage, retention_purge_deletes_the_oldest_received_events_in_batches)
         sql("INSERT INTO events (account_id, write_key_id, message_id, type, name, user_id, "
             "timestamp, received_at) VALUES (%lld, %lld, 'r%d', 'track', 'E', 'u1', "
             "'%sT00:00:00Z', '%sT09:00:00Z')", (long long)acme, (long long)wk, i, day, day);
-        sql("INSERT INTO event_stream (account_id, ts, event_id) VALUES "
-            "(%lld, CAST(strftime('%%s', '%sT00:00:00Z') AS INTEGER), last_insert_rowid())",
-            (long long)acme, day);
+        run_of_last_event(acme);
     }
     sql("DELETE FROM events WHERE message_id IN ('r3', 'r4', 'r5')");
     used(acme, "2025-01-02", "E", 1);
@@ -560,11 +566,11 @@ Test(usage, retention_purge_deletes_the_oldest_received_events_in_batches)
     cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
     cr_assert_gt(sqlite3_column_int(s, 0), 0, "rollups are kept");
     sqlite3_reset(s);
-    /* The purged events left their accounts' streams too (the 3 deleted by hand above
-     * stay there, the listing skips them). */
-    s = db_prepare(st, "SELECT count(*) FROM event_stream");
+    /* The runs of the purged events went with them (the 3 deleted by hand above were
+     * purged too, as far as their runs go: they are older than the cut). */
+    s = db_prepare(st, "SELECT count(*), min(max_id) FROM event_runs");
     cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
-    cr_assert_eq(sqlite3_column_int(s, 0), 10 + 3);
+    cr_assert_eq(sqlite3_column_int(s, 0), 10);
     sqlite3_reset(s);
     /* Retention: the default until set, then the setting; 0 keeps everything. */
     cr_assert_eq(store_event_retention(st, &days), KZ_OK);
