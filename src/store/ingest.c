@@ -251,6 +251,13 @@ static int touch_user(struct store *st, const char *user_id, int64_t account, bo
 
 static char *received_of(struct store *st, int64_t id);
 
+/* An activity event waiting to be inserted with others in one statement. */
+struct pending_event {
+    const struct ingest_batch *b;
+    const struct ingest_msg *m;
+    int64_t account, id;
+};
+
 /* ------------------------------------------------------------ the writer's memory */
 
 #define USERS_CACHE_MAX 200000   /* cached users kept past a flush; past it, all are dropped */
@@ -278,6 +285,9 @@ static struct {
     int64_t last_id;         /* the last event id folded in memory */
     int64_t pending;         /* events folded since the last flush */
     int64_t accounts_deleted; /* ingest_state.accounts_deleted when last read */
+    int64_t next_id;         /* the id the next event gets in this transaction; 0: ask */
+    struct pending_event *buffered; /* activity events not inserted yet (insert_buffered) */
+    size_t nbuffered, capbuffered;
 } W;
 
 /* Store-side statistics for the benchmark and tests. */
@@ -726,6 +736,8 @@ int store_ingest_begin(struct store *st)
 
 int store_ingest_reset(struct store *st)
 {
+    W.next_id = 0;
+    W.nbuffered = 0;
     while (W.nundo) /* the fingerprints of the rolled-back events, newest first */
         dedupe_remove_newest(&W.seen, W.undo[--W.nundo]);
     forget();
@@ -833,12 +845,14 @@ void store_ingest_close(void)
     kmap_free(&W.touched);
     free(W.undo);
     free(W.stream);
+    free(W.buffered);
     memset(&W, 0, sizeof(W));
 }
 
 void store_ingest_committed(void)
 {
     W.nundo = 0;
+    W.next_id = 0;
     kmap_each(&W.touched, e) {
         int64_t account;
         memcpy(&account, kmap_key(e), sizeof(account));
@@ -983,30 +997,95 @@ static void bind_static(sqlite3_stmt *s, int i, const char *v)
         sqlite3_bind_null(s, i);
 }
 
-/* Appends the event; *id is its row id. */
-static int insert_event(struct store *st, int64_t write_key, const char *received_at,
-                        const struct ingest_msg *m, int64_t account, int64_t *id)
+#define EVENT_INSERT "INSERT INTO events (id, account_id, write_key_id, message_id, type, name, " \
+                     "user_id, anonymous_id, timestamp, original_timestamp, sent_at, received_at, " \
+                     "properties, context) VALUES "
+#define EVENT_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define EVENT_COLS 14
+#define EVENT_ROWS 32 /* events a multi-row INSERT writes */
+
+/* The id the next event gets: events are appended, and only this thread adds them. */
+static int next_event_id(struct store *st, int64_t *id)
 {
-    sqlite3_stmt *s = db_prepare(
-        st, "INSERT INTO events (account_id, write_key_id, message_id, type, name, user_id, "
-            "anonymous_id, timestamp, original_timestamp, sent_at, received_at, properties, "
-            "context) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    db_bind_i64_null(s, 1, account, 0);
-    db_bind_i64(s, 2, write_key);
-    bind_static(s, 3, m->message_id);
-    bind_static(s, 4, m->type);
-    bind_static(s, 5, m->name);
-    bind_static(s, 6, m->user_id);
-    bind_static(s, 7, m->anonymous_id);
-    bind_static(s, 8, m->timestamp);
-    bind_static(s, 9, m->original_timestamp);
-    bind_static(s, 10, m->sent_at);
-    bind_static(s, 11, received_at);
-    bind_static(s, 12, m->properties);
-    bind_static(s, 13, m->context);
-    int rc = db_exec_stmt(st, s); /* steps and resets: the strings are not kept */
-    *id = rc == KZ_OK ? sqlite3_last_insert_rowid(st->db) : 0;
+    if (!W.next_id) {
+        sqlite3_stmt *s = db_prepare(st, "SELECT COALESCE(max(id), 0) + 1 FROM events");
+        int rc = sqlite3_step(s);
+        W.next_id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+        sqlite3_reset(s);
+        if (!W.next_id)
+            return db_rc(st, rc == SQLITE_ROW ? SQLITE_ERROR : rc);
+    }
+    *id = W.next_id++;
+    return KZ_OK;
+}
+
+static void bind_event(sqlite3_stmt *s, int at, const struct ingest_batch *b,
+                       const struct ingest_msg *m, int64_t account, int64_t id)
+{
+    db_bind_i64(s, at + 1, id);
+    db_bind_i64_null(s, at + 2, account, 0);
+    db_bind_i64(s, at + 3, b->write_key_id);
+    bind_static(s, at + 4, m->message_id);
+    bind_static(s, at + 5, m->type);
+    bind_static(s, at + 6, m->name);
+    bind_static(s, at + 7, m->user_id);
+    bind_static(s, at + 8, m->anonymous_id);
+    bind_static(s, at + 9, m->timestamp);
+    bind_static(s, at + 10, m->original_timestamp);
+    bind_static(s, at + 11, m->sent_at);
+    bind_static(s, at + 12, b->received_at);
+    bind_static(s, at + 13, m->properties);
+    bind_static(s, at + 14, m->context);
+}
+
+/* Inserts one event now, with the id given. */
+static int insert_event(struct store *st, const struct ingest_batch *b, const struct ingest_msg *m,
+                        int64_t account, int64_t id)
+{
+    sqlite3_stmt *s = db_prepare(st, EVENT_INSERT EVENT_ROW);
+    bind_event(s, 0, b, m, account, id);
+    return db_exec_stmt(st, s); /* steps and resets: the strings are not kept */
+}
+
+/* Inserts the buffered activity events, EVENT_ROWS to a statement. Their ids were given
+ * when they were buffered (and folded); the messages live until the job is answered. */
+static int insert_buffered(struct store *st)
+{
+    static char *many;
+    if (!many) {
+        struct buf q;
+        buf_init(&q, 0);
+        buf_printf(&q, "%s", EVENT_INSERT);
+        for (int i = 0; i < EVENT_ROWS; i++)
+            buf_printf(&q, "%s%s", i ? ", " : "", EVENT_ROW);
+        many = buf_steal(&q);
+    }
+    int rc = KZ_OK;
+    size_t i = 0;
+    for (; rc == KZ_OK && W.nbuffered - i >= EVENT_ROWS; i += EVENT_ROWS) {
+        sqlite3_stmt *s = db_prepare(st, many);
+        for (int r = 0; r < EVENT_ROWS; r++) {
+            const struct pending_event *e = &W.buffered[i + (size_t)r];
+            bind_event(s, r * EVENT_COLS, e->b, e->m, e->account, e->id);
+        }
+        rc = db_exec_stmt(st, s);
+    }
+    for (; rc == KZ_OK && i < W.nbuffered; i++) {
+        const struct pending_event *e = &W.buffered[i];
+        rc = insert_event(st, e->b, e->m, e->account, e->id);
+    }
+    W.nbuffered = 0;
     return rc;
+}
+
+static void buffer_event(const struct ingest_batch *b, const struct ingest_msg *m,
+                         int64_t account, int64_t id)
+{
+    if (W.nbuffered == W.capbuffered) {
+        W.capbuffered = W.capbuffered ? W.capbuffered * 2 : 256;
+        W.buffered = xrealloc(W.buffered, W.capbuffered * sizeof(*W.buffered));
+    }
+    W.buffered[W.nbuffered++] = (struct pending_event){ b, m, account, id };
 }
 
 static int apply_msg(struct store *st, const struct ingest_batch *b, const struct ingest_msg *m)
@@ -1023,8 +1102,11 @@ static int apply_msg(struct store *st, const struct ingest_batch *b, const struc
         undo_push(fp);
     }
     int64_t seen = m->when < b->received ? m->when : b->received;
+    bool activity = is_activity_type(m->type);
 
-    if (group || alias) /* they rewrite stored events: the fold must not cover those */
+    if (!activity) /* what follows reads and rewrites stored events */
+        rc = insert_buffered(st);
+    if (rc == KZ_OK && (group || alias)) /* the fold must not cover the events they rewrite */
         rc = store_ingest_flush(st);
     if (rc)
         return rc;
@@ -1041,15 +1123,19 @@ static int apply_msg(struct store *st, const struct ingest_batch *b, const struc
     if (rc)
         return rc;
 
-    int64_t id;
-    rc = insert_event(st, b->write_key_id, b->received_at, m, account, &id);
+    int64_t id = 0;
+    rc = next_event_id(st, &id);
     if (rc)
         return rc;
-    if (is_activity_type(m->type)) {
+    if (activity) {
+        buffer_event(b, m, account, id);
         fold_event(st, id, account, m->type, m->name, m->user_id, m->anonymous_id, m->when,
                    b->received, user);
         return KZ_OK;
     }
+    rc = insert_event(st, b, m, account, id);
+    if (rc)
+        return rc;
     /* identify, group, alias: applied now, and counted as folded (nothing of theirs is
      * in the fold but last-seen times, which replaying again leaves as they are). */
     char seen_at[21];
@@ -1163,5 +1249,8 @@ int store_ingest_apply(struct store *st, const struct ingest_batch *b)
     }
     for (size_t i = 0; i < b->n && rc == KZ_OK; i++)
         rc = apply_msg(st, b, &b->msgs[i]);
+    if (rc == KZ_OK)
+        rc = insert_buffered(st);
+    W.nbuffered = 0;
     return rc;
 }
