@@ -1,11 +1,13 @@
 /*
  * The ingest writer: a single thread that takes every request waiting in the queue and
- * applies them all in one SQLite transaction (group commit: many requests, one fsync),
- * then tells each request its outcome. A request is answered only after COMMIT, so an
- * acknowledged event survives kill -9; one writer means no lock contention between writers.
- * WAL checkpoints run on a second thread, so that copying pages into the database file is
- * not paid inside the writer's commits; the same thread applies the raw-event retention
- * once an hour, in small deletes that hold the write lock only briefly.
+ * applies them all in one SQLite transaction (group commit), then hands them to the syncer
+ * thread, which makes the WAL durable with one fdatasync for all the requests committed
+ * before it and only then answers them: an acknowledged event survives kill -9 and power
+ * loss, and the writer applies the next group while the previous one is being synced. One
+ * writer means no lock contention between writers and lets the store keep its fold and
+ * caches in memory (store/ingest.c). WAL checkpoints run on a third thread, so that copying
+ * pages into the database file is not paid inside the writer's commits; the same thread
+ * applies the raw-event retention once an hour, in small deletes.
  */
 #include "ingest/ingest.h"
 

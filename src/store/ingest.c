@@ -2,28 +2,29 @@
  * Store: applying tracked messages, inside the writer's transaction (store_ingest_apply),
  * and what the writer keeps in memory between its commits.
  *
- * The commit path writes per event only its row in events (appended by rowid, plus the
- * account's stream index); a repeated (write key, messageId) is recognised by an in-memory
- * set of the messageIds received in the last day (ingest/fold.h), rebuilt from the events
- * at start-up, and skipped before any side effect, so a retried batch is never counted
- * twice. Identity (group links a user to an account, creating it; identify updates the
- * user's contact; alias gives anonymous activity its user) is applied at once, as the rare
- * messages they are. Everything else an event changes — the daily rollups, the user's and
- * the account's last-seen times, a user's first link by context — is folded in memory and
- * flushed in one upsert per row (account, day, event; account, day, user; user; account)
- * by store_ingest_flush, which records in the same transaction the last event id it
- * covers (ingest_state.folded_through). After a crash, the events past that id are folded
- * again at start-up (store_ingest_open): what was acknowledged is durable in events, and
- * the rollups are exact once replayed, never counted twice. The writer flushes whenever
- * its queue is empty (so at light load the rollups are in the same commit as the events),
- * at least every INGEST_FLUSH_MS otherwise, and on demand before a usage report
- * (store_usage_sync).
+ * Per event, the commit path only appends its row to events (activity events 32 to an
+ * INSERT, with ids given in advance: only this thread adds events). A repeated (write key,
+ * messageId) is recognised by an in-memory set of the messageIds received in the last day
+ * (ingest/fold.h; at most DEDUPE_MAX_DEFAULT, or KIZUNA_INGEST_DEDUPE_MAX), rebuilt from the
+ * events at start-up, and skipped before any side effect, so a retried batch is never
+ * counted twice, before or after a restart. Identity (group links a user to an account,
+ * creating it; identify updates the user's contact; alias gives a visitor's anonymous
+ * activity its user, and its account when the user has one) is applied at once, as the
+ * rare messages they are. Everything else an event changes — the daily rollups, the user's
+ * and the account's last-seen times, a user's first link by context, the account's event
+ * runs — is folded in memory and written by store_ingest_flush, one upsert per row
+ * (account, day, event; account, day, user; user; account; account and minute), with the
+ * last event id it covers (ingest_state.folded_through) in the same transaction. After a
+ * crash, the events past that id are folded again at start-up (store_ingest_open): what was
+ * acknowledged is durable in events, and the rollups are exact once replayed, never
+ * counted twice. When the writer flushes, and how a reader waits for it: ingest/writer.c.
  *
  * Attribution reads two caches: groupId -> account (cleared at every flush, so that an
- * external_id edited elsewhere is seen within a flush) and userId -> account (kept; it is
- * also the fold of the users). A deleted account makes the next commit fail on its foreign
- * keys; the writer then calls store_ingest_reset, which forgets the caches and the fold and
- * folds the unflushed events again from the database, and retries.
+ * external_id edited elsewhere is seen within one) and userId -> account (kept; it also
+ * holds the users' folded times). Deleting an account counts in ingest_state (a trigger,
+ * 005_ingest_fold.sql); the writer notices it at its next transaction and forgets its
+ * caches and its fold, folding the unflushed events again from the database. A failed
+ * transaction does the same (store_ingest_reset), and forgets the messageIds it added.
  *
  * Times: an event's time becomes a last-seen time only up to the time it was received, so
  * a client with a clock far in the future cannot set "last seen" ahead of now.
