@@ -525,6 +525,14 @@ static int day_row_cmp(const void *a, const void *b)
     return c ? c : (lx > ly) - (lx < ly);
 }
 
+/* Orders map entries by key as SQLite's binary collation orders text. */
+static int key_cmp(const void *a, const void *b)
+{
+    const struct kmap_entry *x = *(struct kmap_entry *const *)a, *y = *(struct kmap_entry *const *)b;
+    int c = memcmp(kmap_key(x), kmap_key(y), x->keylen < y->keylen ? x->keylen : y->keylen);
+    return c ? c : (x->keylen > y->keylen) - (x->keylen < y->keylen);
+}
+
 /* Adds the counts of a {account, day} + text map (rollups or active users) to their table,
  * in key order (the table's order: each page is visited once). */
 static int flush_day_rows(struct store *st, struct kmap *m, struct multi *sql)
@@ -605,11 +613,15 @@ int store_ingest_flush(struct store *st)
         rc = flush_day_rows(st, &W.rollups, &sql_rollups);
     if (rc == KZ_OK)
         rc = flush_day_rows(st, &W.actives, &sql_actives);
-    kmap_each(&W.users, e) {
-        if (rc || !W.users_dirty)
-            break;
-        if (!(e->v[3] & USER_DIRTY))
-            continue;
+    /* The users seen, in the table's order (user_id, binary), each page visited once. */
+    struct kmap_entry **dirty = xmalloc((W.users_dirty ? W.users_dirty : 1) * sizeof(*dirty));
+    size_t nd = 0;
+    kmap_each(&W.users, e)
+        if ((e->v[3] & USER_DIRTY) && nd < W.users_dirty)
+            dirty[nd++] = e;
+    qsort(dirty, nd, sizeof(*dirty), key_cmp);
+    for (size_t i = 0; i < nd && rc == KZ_OK; i++) {
+        struct kmap_entry *e = dirty[i];
         fold_time_format(e->v[1], t);
         fold_time_format(e->v[2], t2);
         bool done = false;
@@ -627,6 +639,7 @@ int store_ingest_flush(struct store *st)
             rc = touch_user(st, kmap_key(e), e->v[0], false, t, t2, NULL);
         e->v[3] = USER_STORED;
     }
+    free(dirty);
     kmap_each(&W.accounts, e) {
         if (rc)
             break;
