@@ -11,9 +11,12 @@
  * The server answers 200 only after the events are committed, so the events of 200 replies
  * are the durable events. Prints the machine, the floor, durable events/s, batch requests/s
  * and both as a share of the floor, p50/p99 latency, the server's peak resident memory,
- * where its threads spent CPU and whether anything else ran on the machine meanwhile; then
- * stops the server, opens the database with the store and checks that it holds exactly the
- * track/page events that were acknowledged (the database is removed when all went well).
+ * where its threads spent CPU and whether anything else ran on the machine meanwhile, and
+ * the ingest writer's commits, syncs and flushes (from the server log); then stops the
+ * server, opens the database with the store and checks that it holds exactly the track/page
+ * events that were acknowledged, and that the rollups, the active-user rows and the
+ * accounts' event runs (written by the writer's flushes, behind the replies) count each of
+ * them exactly once (the database is removed when all went well).
  * Exits non-zero on any reply other than 200 {"success":true} or a count that differs.
  *
  * usage: build/bench/ingest [seconds] [connections]
