@@ -818,7 +818,7 @@ int store_ingest_open(struct store *st)
     dedupe_init(&W.seen, max);
     /* The writer's working set (the events' tail, the rollups, the accounts) stays in its
      * page cache instead of being read again from the OS on every commit. */
-    sqlite3_exec(st->db, "PRAGMA cache_size = -65536", NULL, NULL, NULL);
+    sqlite3_exec(st->db, "PRAGMA cache_size = -16384", NULL, NULL, NULL);
     /* Its commits do not wait for the disk: the writer's syncer thread makes the WAL
      * durable before any request is answered (ingest/writer.c), overlapping the sync of
      * one group with the work on the next. */
