@@ -169,8 +169,13 @@ struct kmap_entry *kmap_get(struct kmap *m, const void *key, size_t keylen, bool
 
 void kmap_clear(struct kmap *m)
 {
-    if (m->n)
+    if (m->cap > 4096 && m->n * 8 < m->cap) { /* mostly empty: a smaller table next time */
+        free(m->slots);
+        m->slots = NULL;
+        m->cap = 0;
+    } else if (m->n) {
         memset(m->slots, 0, m->cap * sizeof(*m->slots));
+    }
     m->n = 0;
     while (m->arena) {
         struct kmap_chunk *next = m->arena->next;

@@ -280,6 +280,8 @@ static struct {
     struct kmap accounts;    /* account id -> v[0] last seen (unix) */
     struct kmap groups;      /* external id -> v[0] account id (cache) */
     struct kmap touched;     /* accounts that received events in this commit */
+    struct kmap unlinked;    /* users with unattributed events in the fold (group flushes) */
+    struct kmap anons;       /* anonymousIds with userless events in the fold (alias flushes) */
     struct stream_entry *stream; /* attributed events to add to event_runs */
     size_t nstream, capstream;
     int64_t folded;          /* the last event id whose effects are in the database */
@@ -455,6 +457,10 @@ static void fold_event(struct store *st, int64_t id, int64_t account, const char
 {
     int64_t seen = when < received ? when : received;
     bool activity = is_activity_type(type);
+    if (user_id && !account)
+        kmap_get(&W.unlinked, user_id, strlen(user_id), NULL);
+    if (!user_id && anonymous_id)
+        kmap_get(&W.anons, anonymous_id, strlen(anonymous_id), NULL);
     if (activity && account)
         fold_rollup(account, when, rollup_name(type, name), user_id, anonymous_id);
     if (activity && user_id)
@@ -616,9 +622,10 @@ int store_ingest_flush(struct store *st)
     /* The users seen, in the table's order (user_id, binary), each page visited once. */
     struct kmap_entry **dirty = xmalloc((W.users_dirty ? W.users_dirty : 1) * sizeof(*dirty));
     size_t nd = 0;
-    kmap_each(&W.users, e)
-        if ((e->v[3] & USER_DIRTY) && nd < W.users_dirty)
-            dirty[nd++] = e;
+    if (W.users_dirty)
+        kmap_each(&W.users, e)
+            if ((e->v[3] & USER_DIRTY) && nd < W.users_dirty)
+                dirty[nd++] = e;
     qsort(dirty, nd, sizeof(*dirty), key_cmp);
     for (size_t i = 0; i < nd && rc == KZ_OK; i++) {
         struct kmap_entry *e = dirty[i];
@@ -667,6 +674,8 @@ int store_ingest_flush(struct store *st)
     kmap_clear(&W.actives);
     kmap_clear(&W.accounts);
     kmap_clear(&W.groups);
+    kmap_clear(&W.unlinked);
+    kmap_clear(&W.anons);
     W.users_dirty = 0;
     if (W.users.n > USERS_CACHE_MAX)
         kmap_clear(&W.users);
@@ -711,6 +720,8 @@ static void forget(void)
     kmap_clear(&W.accounts);
     kmap_clear(&W.groups);
     kmap_clear(&W.touched);
+    kmap_clear(&W.unlinked);
+    kmap_clear(&W.anons);
     W.pending = 0;
     W.nstream = 0;
 }
@@ -857,6 +868,8 @@ void store_ingest_close(void)
     kmap_free(&W.accounts);
     kmap_free(&W.groups);
     kmap_free(&W.touched);
+    kmap_free(&W.unlinked);
+    kmap_free(&W.anons);
     free(W.undo);
     free(W.stream);
     free(W.buffered);
@@ -1120,7 +1133,12 @@ static int apply_msg(struct store *st, const struct ingest_batch *b, const struc
 
     if (!activity) /* what follows reads and rewrites stored events */
         rc = insert_buffered(st);
-    if (rc == KZ_OK && (group || alias)) /* the fold must not cover the events they rewrite */
+    /* A group call rewrites the user's unattributed events, an alias the visitor's userless
+     * ones: those must not be in the fold (they are counted when rewritten), so it is
+     * flushed first when it holds any. */
+    if (rc == KZ_OK && ((group && m->user_id &&
+                         kmap_find(&W.unlinked, m->user_id, strlen(m->user_id))) ||
+                        (alias && kmap_find(&W.anons, m->previous_id, strlen(m->previous_id)))))
         rc = store_ingest_flush(st);
     if (rc)
         return rc;
