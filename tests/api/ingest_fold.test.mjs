@@ -114,6 +114,31 @@ test('an alias after the group call attributes the visitor\'s earlier anonymous 
   assert.deepEqual((await usageToday(acct.id)).day, day);
 });
 
+test('an account deleted while its events are in the fold: its events go with it, ingestion goes on', async () => {
+  await send('/v1/group', { messageId: msgId('g'), userId: 'del-1', groupId: 'doomed-co' });
+  const doomed = await srv.accountByExternalId('doomed-co');
+  assert.ok(doomed);
+  await send('/v1/batch', { batch: Array.from({ length: 10 }, () => track('Doomed', 'del-1', { context: { groupId: 'doomed-co' } })) });
+  const del = await srv.as(srv.admin).del(`/api/v1/accounts/${doomed.id}`);
+  assert.ok(del.status === 204 || del.status === 200, `DELETE account: ${del.status} ${del.text}`);
+  // the writer's caches named the account: the next events must neither fail nor land on it
+  await send('/v1/batch', { batch: Array.from({ length: 5 }, () => track('Doomed', 'del-1', { context: { groupId: 'doomed-co' } })) });
+  await send('/v1/group', { messageId: msgId('g'), userId: 'del-1', groupId: 'doomed-co' });
+  const reborn = await srv.accountByExternalId('doomed-co');
+  assert.ok(reborn, 'the group call made the account again (SQLite may give it the same id)');
+  const { day } = await usageToday(reborn.id);
+  assert.equal(day.events_by_name.Doomed ?? 0, 5, 'the 5 events sent after the deletion, attributed at the group call');
+  await srv.kill9();
+  srv = await startServer({ db, dir, env });
+  servers.push(srv);
+  assert.equal((await usageToday(reborn.id)).day.events_by_name.Doomed ?? 0, 5, 'after a restart too');
+  // nothing of the 10 events sent before the deletion is left, whatever id the account has now
+  const left = sqliteQuery(db, "SELECT (SELECT count(*) FROM events WHERE name = 'Doomed'), "
+    + "(SELECT COALESCE(sum(count), 0) FROM usage_daily WHERE event = 'Doomed'), "
+    + `(SELECT COALESCE(sum(json_array_length(entries)), 0) FROM event_runs WHERE account_id = ${reborn.id})`);
+  if (left) assert.deepEqual(left, [['5', '5', '6']], 'events, rollup count, run entries (5 tracks and the group call)');
+});
+
 test('SIGTERM writes the fold out: the rollups are complete in the database', async () => {
   await send('/v1/batch', { batch: [track('Fold C', 'f-1', { context: { groupId: 'fold-co' } })] });
   await srv.stop();
