@@ -17,6 +17,7 @@
 #include "util/crypto.h"
 
 void (*store_usage_sync)(void);
+_Thread_local bool store_usage_nosync;
 
 /* ------------------------------------------------------------ write keys */
 
@@ -268,7 +269,7 @@ int store_events_list(struct store *st, const struct event_filter *f, struct tra
     /* The account's event_runs minute by minute, newest first: the entries of one minute
      * (from every run of it) are sorted together, then their events read by id, until the
      * page is full. A minute holds only times within it, so minutes never interleave. */
-    if (store_usage_sync)
+    if (store_usage_sync && !store_usage_nosync)
         store_usage_sync();
     size_t cap = f->limit > 0 ? (size_t)f->limit + 1 : 1;
     int64_t ts0 = INT64_MAX, id0 = INT64_MAX;
@@ -644,7 +645,7 @@ int store_usage_report(struct store *st, int64_t account_id, const char *from, c
     rep->seat_utilisation = -1;
     periods_layout(rep, dfrom, dto, &starts);
 
-    if (store_usage_sync)
+    if (store_usage_sync && !store_usage_nosync)
         store_usage_sync();
     int rc = read_begin(st, &began);
     if (rc == KZ_OK)

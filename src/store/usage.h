@@ -172,8 +172,12 @@ void store_ingest_expire(int64_t now);
 size_t store_ingest_seen(void);
 
 /* Set by the ingest writer while it runs: makes everything acknowledged so far visible in
- * the rollups (asks the writer to flush and waits for it). store_usage_report calls it
- * first, so a report always shows every event acknowledged before it was asked for. */
+ * the rollups (asks the writer to flush and waits for it). store_usage_report and
+ * store_events_list call it first, so they always show every event acknowledged before
+ * they were asked for. A flush under load costs the writer tens of milliseconds, so a
+ * background reader that does not need that (the scheduler: sched_touch_account is called
+ * once an account's rollups are written) sets store_usage_nosync on its own thread. */
 extern void (*store_usage_sync)(void);
+extern _Thread_local bool store_usage_nosync;
 
 #endif
