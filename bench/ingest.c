@@ -11,9 +11,12 @@
  * The server answers 200 only after the events are committed, so the events of 200 replies
  * are the durable events. Prints the machine, the floor, durable events/s, batch requests/s
  * and both as a share of the floor, p50/p99 latency, the server's peak resident memory,
- * where its threads spent CPU and whether anything else ran on the machine meanwhile; then
- * stops the server, opens the database with the store and checks that it holds exactly the
- * track/page events that were acknowledged (the database is removed when all went well).
+ * where its threads spent CPU and whether anything else ran on the machine meanwhile, and
+ * the ingest writer's commits, syncs and flushes (from the server log); then stops the
+ * server, opens the database with the store and checks that it holds exactly the track/page
+ * events that were acknowledged, and that the rollups, the active-user rows and the
+ * accounts' event runs (written by the writer's flushes, behind the replies) count each of
+ * them exactly once (the database is removed when all went well).
  * Exits non-zero on any reply other than 200 {"success":true} or a count that differs.
  *
  * usage: build/bench/ingest [seconds] [connections]
@@ -118,6 +121,32 @@ static long long count_events(struct store *st, const char *where)
         n = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
     return n;
+}
+
+/* One number from the stopped server's database; -1 on error. */
+static long long scalar(struct store *st, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    long long n = -1;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return n;
+}
+
+/* Prints the ingest writer's summary line from the server log (commits, syncs, flushes). */
+static void print_writer_summary(void)
+{
+    FILE *f = fopen(log_path, "r");
+    char line[512], last[512] = "";
+    while (f && fgets(line, sizeof(line), f))
+        if (strstr(line, "ingest: ") && strstr(line, " commits; "))
+            snprintf(last, sizeof(last), "%s", line);
+    if (f)
+        fclose(f);
+    const char *p = strstr(last, "ingest: ");
+    if (p)
+        printf("  writer: %s", p + 8);
 }
 
 /* ------------------------------------------------------------------ HTTP */
@@ -551,6 +580,7 @@ int main(int argc, char **argv)
 
     long hwm = bench_proc_kb(pid, "VmHWM:"), rss = bench_proc_kb(pid, "VmRSS:");
     int rc = bench_serve_stop(pid);
+    print_writer_summary();
     printf("server memory: peak resident (VmHWM) %.1f MB, resident at the end %.1f MB; "
            "exit status %d after SIGTERM\n", (double)hwm / 1024.0, (double)rss / 1024.0, rc);
 
@@ -559,12 +589,25 @@ int main(int argc, char **argv)
     struct store *st = store_get();
     long long stored = count_events(st, "type IN ('track', 'page')");
     long long ident = count_events(st, "type IN ('identify', 'group')");
+    /* Every user of the load was grouped first, so every event counts for an account: the
+     * rollups, the active-user rows and the accounts' streams (written behind the replies,
+     * from the writer's fold, the rest at SIGTERM) must hold each event exactly once. */
+    long long rolled = scalar(st, "SELECT sum(count) FROM usage_daily");
+    long long active = scalar(st, "SELECT sum(events) FROM active_users_daily");
+    long long streamed = scalar(st, "SELECT sum(json_array_length(entries)) FROM event_runs");
+    long long folded = scalar(st, "SELECT folded_through FROM ingest_state");
+    long long last = scalar(st, "SELECT max(id) FROM events");
     store_shutdown();
     bool same = stored == (long long)ld.events;
     printf("verify: %lld track/page events in the database, %zu acknowledged: %s; "
            "%lld identify/group (%zu acknowledged)\n", stored, ld.events,
            same ? "equal" : "DIFFERENT", ident, wu.events);
-    bad |= !same;
+    bool rolled_ok = rolled == stored && active == stored && streamed == stored + ident &&
+                     folded == last;
+    printf("verify: rollups %lld events, active-user rows %lld events, %lld event-run entries, "
+           "folded through %lld of %lld: %s\n", rolled, active, streamed, folded, last,
+           rolled_ok ? "all agree" : "DIFFERENT");
+    bad |= !same || !rolled_ok;
     if (bad) {
         printf("FAILED (server log: %s, database kept: %s)\n", log_path, db_path);
         return 1;

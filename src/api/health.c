@@ -5,6 +5,7 @@
  * contribution), .../health/history (daily snapshots) and /api/v1/health/recompute.
  */
 #include "api/api.h"
+#include "store/usage.h"
 #include "api/fields.h"
 #include "health/engine.h"
 #include "journey/journey.h"
@@ -55,7 +56,9 @@ int api_health_recompute(struct req *r)
     }
     double t0 = now_ms();
     size_t n = 0;
-    /* As the scheduler does: journeys first (milestones count in the Deployment component). */
+    /* Every event acknowledged so far counted, then as the scheduler does: journeys first
+     * (milestones count in the Deployment component). */
+    store_usage_visible();
     int rc = journey_evaluate_all(store_get());
     if (!rc)
         rc = health_recompute(store_get(), 0, &n);

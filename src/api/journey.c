@@ -6,6 +6,7 @@
  * Role rule for account writes: csm on accounts it may write, admin any (api_account_writable).
  */
 #include "api/api.h"
+#include "store/usage.h"
 #include "api/fields.h"
 #include "journey/engine.h"
 #include "journey/journey.h"
@@ -383,6 +384,7 @@ int api_journey_evaluate(struct req *r)
     json_t *body = optional_body(r, &ok);
     if (!ok || (body && fields_known(r, body, known)))
         return 0;
+    store_usage_visible(); /* criteria on every event acknowledged so far */
     int rc = journey_evaluate(store_get(), 0, &s);
     if (rc)
         return reply_rc(r, rc, "journey evaluation");

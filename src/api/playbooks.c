@@ -5,6 +5,7 @@
  * table). Validation lives in playbooks/playbook.c and names the JSON path of a bad value.
  */
 #include "api/api.h"
+#include "store/usage.h"
 #include "store/segments.h"
 #include "api/fields.h"
 #include "playbooks/evaluate.h"
@@ -282,6 +283,7 @@ int api_playbook_preview(struct req *r)
 int api_playbooks_evaluate(struct req *r)
 {
     size_t fired = 0;
+    store_usage_visible(); /* triggers on every event acknowledged so far */
     int rc = playbooks_evaluate_all(store_get(), &fired);
     if (rc)
         return reply_rc(r, rc, "evaluation");

@@ -6,6 +6,7 @@
 #ifndef KZ_INGEST_H
 #define KZ_INGEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,10 +27,13 @@ struct ingest_msg {
     char *group_id;          /* group: groupId; others: context.groupId */
     char *previous_id;       /* alias */
     char timestamp[21];      /* skew-corrected event time */
+    int64_t when;            /* the same, as unix time */
+    bool generated;          /* message_id was made here (none was given): never a repeat */
     char *original_timestamp;
     char *sent_at;
     char *properties;        /* JSON object text: properties (track/page/screen) or traits */
     char *context;           /* JSON object text, batch context merged in */
+    char *block;             /* when set, every string above lies in it (one allocation) */
 };
 
 struct ingest_reject {
@@ -42,6 +46,7 @@ struct ingest_reject {
 struct ingest_batch {
     int64_t write_key_id;
     char received_at[21];
+    int64_t received;               /* the same, as unix time */
     struct ingest_msg *msgs;
     size_t n;
     struct ingest_reject *rejects;  /* the first INGEST_MAX_REJECTS */
@@ -62,6 +67,11 @@ int ingest_gunzip(const char *body, size_t len, char **out, size_t *outlen);
  * body as a whole is unusable and err says why. */
 int ingest_parse(const char *body, size_t len, const char *type, int64_t received_at,
                  struct ingest_batch *b, char **write_key, char *err, size_t errlen);
+
+/* ingest_parse without its fast path for /v1/batch (a scanner that keeps properties and
+ * context as sent): the jansson path that defines the behaviour, for tests to compare. */
+int ingest_parse_reference(const char *body, size_t len, const char *type, int64_t received_at,
+                           struct ingest_batch *b, char **write_key, char *err, size_t errlen);
 
 /* ---- the writer thread (writer.c): group commit. */
 

@@ -1,10 +1,33 @@
 /*
- * Store: applying tracked messages (store_ingest_apply), inside the writer's transaction.
- * An event is inserted first; when its (write key, messageId) was seen before, nothing else
- * happens, so a retried batch is never counted twice. Then identity (group links a user to
- * an account, creating it; identify updates the user's contact), attribution (context
- * groupId, else the user's account; a user's earlier unattributed events are attributed
- * when its group call arrives, rollups included), daily rollups and last-seen times.
+ * Store: applying tracked messages, inside the writer's transaction (store_ingest_apply),
+ * and what the writer keeps in memory between its commits.
+ *
+ * Per event, the commit path only appends its row to events (activity events 32 to an
+ * INSERT, with ids given in advance: only this thread adds events). A repeated (write key,
+ * messageId) is recognised by an in-memory set of the messageIds received in the last day
+ * (ingest/fold.h; at most DEDUPE_MAX_DEFAULT, or KIZUNA_INGEST_DEDUPE_MAX), rebuilt from the
+ * events at start-up, and skipped before any side effect, so a retried batch is never
+ * counted twice, before or after a restart. Identity (group links a user to an account,
+ * creating it; identify updates the user's contact; alias gives a visitor's anonymous
+ * activity its user, and its account when the user has one) is applied at once, as the
+ * rare messages they are. Everything else an event changes — the daily rollups, the user's
+ * and the account's last-seen times, a user's first link by context, the account's event
+ * runs — is folded in memory and written by store_ingest_flush, one upsert per row
+ * (account, day, event; account, day, user; user; account; account and minute), with the
+ * last event id it covers (ingest_state.folded_through) in the same transaction. After a
+ * crash, the events past that id are folded again at start-up (store_ingest_open): what was
+ * acknowledged is durable in events, and the rollups are exact once replayed, never
+ * counted twice. When the writer flushes, and how a reader waits for it: ingest/writer.c.
+ *
+ * Attribution reads two caches: groupId -> account (cleared at every flush, so that an
+ * external_id edited elsewhere is seen within one) and userId -> account (kept; it also
+ * holds the users' folded times). Deleting an account counts in ingest_state (a trigger,
+ * 005_ingest_fold.sql); the writer notices it at its next transaction and forgets its
+ * caches and its fold, folding the unflushed events again from the database. A failed
+ * transaction does the same (store_ingest_reset), and forgets the messageIds it added.
+ *
+ * Times: an event's time becomes a last-seen time only up to the time it was received, so
+ * a client with a clock far in the future cannot set "last seen" ahead of now.
  */
 #include "store/db.h"
 
@@ -12,7 +35,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ingest/fold.h"
 #include "ingest/ingest.h"
+#include "sched/sched.h"
+#include "store/usage.h"
 
 static bool is_activity(const char *type)
 {
@@ -70,11 +96,13 @@ static int64_t account_by_external(struct store *st, const char *external_id)
     return id;
 }
 
-static int64_t user_account(struct store *st, const char *user_id)
+/* The account of a tracked user (0 for none); *found tells whether the user has a row. */
+static int64_t user_account(struct store *st, const char *user_id, bool *found)
 {
     sqlite3_stmt *s = db_prepare(st, "SELECT account_id FROM tracked_users WHERE user_id = ?");
     db_bind_text(s, 1, user_id);
-    int64_t id = sqlite3_step(s) == SQLITE_ROW ? db_col_i64(s, 0, 0) : 0;
+    *found = sqlite3_step(s) == SQLITE_ROW;
+    int64_t id = *found ? db_col_i64(s, 0, 0) : 0;
     sqlite3_reset(s);
     return id;
 }
@@ -199,15 +227,15 @@ static int upsert_contact(struct store *st, int64_t account, const char *user_id
     return rc;
 }
 
-/* Records that user_id was seen, with account > 0 in that account: a group call (linked)
- * moves the user there; an event attributed by its context only links a user that has no
- * account yet. With traits, merges them. */
+/* Records that user_id was seen between first and last, with account > 0 in that
+ * account: a group call (linked) moves the user there; an event attributed by its context
+ * only links a user that has no account yet. With traits, merges them. */
 static int touch_user(struct store *st, const char *user_id, int64_t account, bool linked,
-                      const char *timestamp, const char *traits)
+                      const char *first, const char *last, const char *traits)
 {
     sqlite3_stmt *s = db_prepare(
         st, "INSERT INTO tracked_users (user_id, account_id, traits, first_seen, last_seen) "
-            "VALUES (?1, ?2, COALESCE(?3, '{}'), ?4, ?4) ON CONFLICT (user_id) DO UPDATE SET "
+            "VALUES (?1, ?2, COALESCE(?3, '{}'), ?4, ?6) ON CONFLICT (user_id) DO UPDATE SET "
             "account_id = CASE WHEN ?5 THEN COALESCE(excluded.account_id, account_id) "
             "ELSE COALESCE(account_id, excluded.account_id) END, "
             "traits = CASE WHEN ?3 IS NULL THEN traits ELSE json_patch(traits, ?3) END, "
@@ -216,42 +244,702 @@ static int touch_user(struct store *st, const char *user_id, int64_t account, bo
     db_bind_text(s, 1, user_id);
     db_bind_i64_null(s, 2, account, 0);
     db_bind_text(s, 3, traits);
-    db_bind_text(s, 4, timestamp);
+    db_bind_text(s, 4, first);
     db_bind_i64(s, 5, linked);
+    db_bind_text(s, 6, last);
     return db_exec_stmt(st, s);
 }
 
+static char *received_of(struct store *st, int64_t id);
+
+/* An activity event waiting to be inserted with others in one statement. */
+struct pending_event {
+    const struct ingest_batch *b;
+    const struct ingest_msg *m;
+    int64_t account, id;
+};
+
+/* ------------------------------------------------------------ the writer's memory */
+
+#define USERS_CACHE_MAX 200000   /* cached users kept past a flush; past it, all are dropped */
+#define DEDUPE_WINDOW_S 86400    /* a day, as Segment documents its own messageId dedupe */
+#define DEDUPE_MAX_DEFAULT 2000000
+
+static struct {
+    bool open;
+    struct dedupe seen;      /* recent (write key, messageId) fingerprints */
+    uint64_t *undo;          /* fingerprints added by the open transaction */
+    size_t nundo, capundo;
+    /* The fold: what the events past `folded` add, not yet in the database. */
+    struct kmap rollups;     /* {account, day} + event name -> v[0] count */
+    struct kmap actives;     /* {account, day} + user key -> v[0] events */
+    struct kmap users;       /* user id -> v[0] account (0 none), the cache of tracked_users;
+                              * v[3] flags: USER_DIRTY seen between v[1] and v[2] since the
+                              * flush; USER_STORED its row exists with account v[0] */
+    size_t users_dirty;
+    struct kmap accounts;    /* account id -> v[0] last seen (unix) */
+    struct kmap groups;      /* external id -> v[0] account id (cache) */
+    struct kmap touched;     /* accounts that received events in this commit */
+    struct kmap unlinked;    /* users with unattributed events in the fold (group flushes) */
+    struct kmap anons;       /* anonymousIds with userless events in the fold (alias flushes) */
+    struct stream_entry *stream; /* attributed events to add to event_runs */
+    size_t nstream, capstream;
+    int64_t folded;          /* the last event id whose effects are in the database */
+    int64_t last_id;         /* the last event id folded in memory */
+    int64_t pending;         /* events folded since the last flush */
+    int64_t accounts_deleted; /* ingest_state.accounts_deleted when last read */
+    int64_t next_id;         /* the id the next event gets in this transaction; 0: ask */
+    struct pending_event *buffered; /* activity events not inserted yet (insert_buffered) */
+    size_t nbuffered, capbuffered;
+} W;
+
+/* Store-side statistics for the benchmark and tests. */
+static int64_t stat_flushes;
+
+struct stream_entry {
+    int64_t account, when, id;
+    int type; /* type_code() */
+};
+
+/* An event type's code in event_runs entries (005_ingest_fold.sql). */
+static int type_code(const char *type)
+{
+    static const char *const codes[] = { "track", "identify", "group", "page", "screen" };
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(type, codes[i]))
+            return i;
+    return 5; /* alias */
+}
+
+/* The SQL of type_code(type) and of a run of one event, for the rare rows made in SQL. */
+#define SQL_TYPE_CODE                                                                         \
+    "CASE type WHEN 'track' THEN 0 WHEN 'identify' THEN 1 WHEN 'group' THEN 2 "                \
+    "WHEN 'page' THEN 3 WHEN 'screen' THEN 4 ELSE 5 END"
+#define SQL_ONE_EVENT_RUN(t)                                                                  \
+    "(" t " - ((" t " % 60) + 60) % 60) / 60, id, json_array(json_array(" t ", id, "         \
+    SQL_TYPE_CODE "))"
+#define SQL_UNIX "CAST(strftime('%s', timestamp) AS INTEGER)"
+
+static int64_t minute_of(int64_t t)
+{
+    return t >= 0 ? t / 60 : -((-t + 59) / 60);
+}
+
+static void stream_push(int64_t account, int64_t when, int64_t id, const char *type)
+{
+    if (W.nstream == W.capstream) {
+        W.capstream = W.capstream ? W.capstream * 2 : 4096;
+        W.stream = xrealloc(W.stream, W.capstream * sizeof(*W.stream));
+    }
+    W.stream[W.nstream++] = (struct stream_entry){ account, when, id, type_code(type) };
+}
+
+static int stream_cmp(const void *a, const void *b)
+{
+    const struct stream_entry *x = a, *y = b;
+    if (x->account != y->account)
+        return x->account < y->account ? -1 : 1;
+    if (x->when != y->when)
+        return x->when < y->when ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+struct day_key {
+    int64_t account;
+    int64_t day;
+};
+
+static int64_t day_of(int64_t t)
+{
+    return t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+}
+
+static void fold_rollup(int64_t account, int64_t when, const char *event, const char *user_id,
+                        const char *anonymous_id)
+{
+    char key[16 + 2 * 512];
+    struct day_key k = { account, day_of(when) };
+    memcpy(key, &k, sizeof(k));
+    size_t n = strlen(event);
+    if (n > 500)
+        n = 500;
+    memcpy(key + sizeof(k), event, n);
+    kmap_get(&W.rollups, key, sizeof(k) + n, NULL)->v[0]++;
+    size_t u;
+    if (user_id) {
+        u = strlen(user_id);
+        if (u > 500)
+            u = 500;
+        memcpy(key + sizeof(k), user_id, u);
+    } else if (anonymous_id) {
+        u = strlen(anonymous_id);
+        if (u > 495)
+            u = 495;
+        memcpy(key + sizeof(k), "anon:", 5);
+        memcpy(key + sizeof(k) + 5, anonymous_id, u);
+        u += 5;
+    } else {
+        return;
+    }
+    kmap_get(&W.actives, key, sizeof(k) + u, NULL)->v[0]++;
+}
+
+/* The cache entry of user_id, read from tracked_users when not cached. */
+#define USER_DIRTY 1
+#define USER_STORED 2
+
+static struct kmap_entry *user_entry(struct store *st, const char *user_id)
+{
+    size_t n = strlen(user_id);
+    struct kmap_entry *e = kmap_find(&W.users, user_id, n);
+    if (e)
+        return e;
+    bool found;
+    int64_t account = user_account(st, user_id, &found);
+    e = kmap_get(&W.users, user_id, n, NULL);
+    e->v[0] = account;
+    e->v[3] = found ? USER_STORED : 0;
+    return e;
+}
+
+static void fold_user(struct kmap_entry *e, int64_t account, int64_t seen)
+{
+    if (!e->v[0] && account) {
+        e->v[0] = account;
+        e->v[3] &= ~USER_STORED;
+    }
+    if (!(e->v[3] & USER_DIRTY)) {
+        e->v[1] = e->v[2] = seen;
+        e->v[3] |= USER_DIRTY;
+        W.users_dirty++;
+    } else if (seen < e->v[1]) {
+        e->v[1] = seen;
+    } else if (seen > e->v[2]) {
+        e->v[2] = seen;
+    }
+}
+
+static void fold_account(int64_t account, int64_t seen)
+{
+    bool created;
+    struct kmap_entry *e = kmap_get(&W.accounts, &account, sizeof(account), &created);
+    if (created || seen > e->v[0])
+        e->v[0] = seen;
+}
+
+static void touch_sched(int64_t account)
+{
+    kmap_get(&W.touched, &account, sizeof(account), NULL);
+}
+
+/* The cached account of external id g (0 when none). */
+static int64_t group_cached(struct store *st, const char *g)
+{
+    size_t n = strlen(g);
+    struct kmap_entry *e = kmap_find(&W.groups, g, n);
+    if (e)
+        return e->v[0];
+    int64_t id = account_by_external(st, g);
+    if (id) /* an unknown one is asked again: an account may be given that id any time */
+        kmap_get(&W.groups, g, n, NULL)->v[0] = id;
+    return id;
+}
+
+static bool is_activity_type(const char *type)
+{
+    return type[0] == 't' || type[0] == 'p' || (type[0] == 's' && type[1] == 'c');
+}
+
+/* Folds one stored event (at the commit, or replayed at start-up). */
+static void fold_event(struct store *st, int64_t id, int64_t account, const char *type,
+                       const char *name, const char *user_id, const char *anonymous_id,
+                       int64_t when, int64_t received, struct kmap_entry *user)
+{
+    int64_t seen = when < received ? when : received;
+    bool activity = is_activity_type(type);
+    if (user_id && !account)
+        kmap_get(&W.unlinked, user_id, strlen(user_id), NULL);
+    if (!user_id && anonymous_id)
+        kmap_get(&W.anons, anonymous_id, strlen(anonymous_id), NULL);
+    if (activity && account)
+        fold_rollup(account, when, rollup_name(type, name), user_id, anonymous_id);
+    if (activity && user_id)
+        fold_user(user ? user : user_entry(st, user_id), account, seen);
+    if (account) {
+        fold_account(account, seen);
+        stream_push(account, when, id, type);
+    }
+    if (id > W.last_id)
+        W.last_id = id;
+    W.pending++;
+}
+
+static void undo_push(uint64_t fp)
+{
+    if (W.nundo == W.capundo) {
+        W.capundo = W.capundo ? W.capundo * 2 : 1024;
+        W.undo = xrealloc(W.undo, W.capundo * sizeof(*W.undo));
+    }
+    W.undo[W.nundo++] = fp;
+}
+
+/* Statements that write MULTI_ROWS rows at once (one VDBE run instead of MULTI_ROWS), made
+ * on first use from their parts: a head, one row's placeholders, a tail. */
+#define MULTI_ROWS 64
+struct multi {
+    const char *head, *row, *tail;
+    char *one, *many;
+};
+static struct multi sql_rollups = {
+    "INSERT INTO usage_daily (account_id, day, event, count) VALUES ", "(?, ?, ?, ?)",
+    " ON CONFLICT (account_id, day, event) DO UPDATE SET count = count + excluded.count",
+    NULL, NULL
+};
+static struct multi sql_actives = {
+    "INSERT INTO active_users_daily (account_id, day, user_key, events) VALUES ", "(?, ?, ?, ?)",
+    " ON CONFLICT (account_id, day, user_key) DO UPDATE SET events = events + excluded.events",
+    NULL, NULL
+};
+
+static const char *multi_sql(struct multi *m, size_t rows)
+{
+    char **slot = rows == 1 ? &m->one : &m->many;
+    if (!*slot) {
+        struct buf b;
+        buf_init(&b, 0);
+        buf_printf(&b, "%s", m->head);
+        for (size_t i = 0; i < rows; i++)
+            buf_printf(&b, "%s%s", i ? ", " : "", m->row);
+        buf_printf(&b, "%s", m->tail);
+        *slot = buf_steal(&b);
+    }
+    return *slot;
+}
+
+static int day_row_cmp(const void *a, const void *b)
+{
+    const struct kmap_entry *x = *(struct kmap_entry *const *)a, *y = *(struct kmap_entry *const *)b;
+    struct day_key kx, ky;
+    memcpy(&kx, kmap_key(x), sizeof(kx));
+    memcpy(&ky, kmap_key(y), sizeof(ky));
+    if (kx.account != ky.account)
+        return kx.account < ky.account ? -1 : 1;
+    if (kx.day != ky.day)
+        return kx.day < ky.day ? -1 : 1;
+    size_t lx = x->keylen - sizeof(kx), ly = y->keylen - sizeof(ky);
+    int c = memcmp(kmap_key(x) + sizeof(kx), kmap_key(y) + sizeof(ky), lx < ly ? lx : ly);
+    return c ? c : (lx > ly) - (lx < ly);
+}
+
+/* Orders map entries by key as SQLite's binary collation orders text. */
+static int key_cmp(const void *a, const void *b)
+{
+    const struct kmap_entry *x = *(struct kmap_entry *const *)a, *y = *(struct kmap_entry *const *)b;
+    int c = memcmp(kmap_key(x), kmap_key(y), x->keylen < y->keylen ? x->keylen : y->keylen);
+    return c ? c : (x->keylen > y->keylen) - (x->keylen < y->keylen);
+}
+
+/* Adds the counts of a {account, day} + text map (rollups or active users) to their table,
+ * in key order (the table's order: each page is visited once). */
+static int flush_day_rows(struct store *st, struct kmap *m, struct multi *sql)
+{
+    if (!m->n)
+        return KZ_OK;
+    struct kmap_entry **v = xmalloc(m->n * sizeof(*v));
+    size_t n = 0;
+    kmap_each(m, e)
+        v[n++] = e;
+    qsort(v, n, sizeof(*v), day_row_cmp);
+    char (*days)[11] = xmalloc(MULTI_ROWS * sizeof(*days));
+    int rc = KZ_OK;
+    for (size_t i = 0; i < n && rc == KZ_OK;) {
+        size_t k = n - i >= MULTI_ROWS ? MULTI_ROWS : 1;
+        sqlite3_stmt *s = db_prepare(st, multi_sql(sql, k));
+        for (size_t r = 0; r < k; r++, i++) {
+            struct day_key dk;
+            memcpy(&dk, kmap_key(v[i]), sizeof(dk));
+            date_from_days(dk.day, days[r]);
+            int c = (int)(4 * r);
+            db_bind_i64(s, c + 1, dk.account);
+            sqlite3_bind_text(s, c + 2, days[r], 10, SQLITE_STATIC);
+            sqlite3_bind_text(s, c + 3, kmap_key(v[i]) + sizeof(dk), (int)(v[i]->keylen - sizeof(dk)),
+                              SQLITE_STATIC);
+            db_bind_i64(s, c + 4, v[i]->v[0]);
+        }
+        rc = db_exec_stmt(st, s);
+    }
+    free(days);
+    free(v);
+    return rc;
+}
+
+/* Writes the stream entries (sorted by account, time, id) as event_runs rows: one per
+ * account and minute, its entries as JSON [[time, id, type], ...]. */
+static int flush_runs(struct store *st)
+{
+    struct buf b;
+    buf_init(&b, 0);
+    int rc = KZ_OK;
+    for (size_t i = 0; i < W.nstream && rc == KZ_OK;) {
+        int64_t account = W.stream[i].account, minute = minute_of(W.stream[i].when), max_id = 0;
+        buf_reset(&b);
+        buf_append(&b, "[", 1);
+        size_t j = i;
+        for (; j < W.nstream && W.stream[j].account == account &&
+               minute_of(W.stream[j].when) == minute; j++) {
+            char e[80];
+            int n = snprintf(e, sizeof(e), "%s[%lld,%lld,%d]", j > i ? "," : "",
+                             (long long)W.stream[j].when, (long long)W.stream[j].id,
+                             W.stream[j].type);
+            buf_append(&b, e, (size_t)n);
+            if (W.stream[j].id > max_id)
+                max_id = W.stream[j].id;
+        }
+        buf_append(&b, "]", 1);
+        sqlite3_stmt *s = db_prepare(st, "INSERT INTO event_runs (account_id, minute, max_id, "
+                                         "entries) VALUES (?, ?, ?, ?)");
+        db_bind_i64(s, 1, account);
+        db_bind_i64(s, 2, minute);
+        db_bind_i64(s, 3, max_id);
+        sqlite3_bind_text(s, 4, b.p, (int)b.len, SQLITE_STATIC);
+        rc = db_exec_stmt(st, s);
+        i = j;
+    }
+    buf_free(&b);
+    return rc;
+}
+
+int store_ingest_flush(struct store *st)
+{
+    if (!W.open)
+        return KZ_OK;
+    int rc = KZ_OK;
+    char t[21], t2[21];
+    if (rc == KZ_OK)
+        rc = flush_day_rows(st, &W.rollups, &sql_rollups);
+    if (rc == KZ_OK)
+        rc = flush_day_rows(st, &W.actives, &sql_actives);
+    /* The users seen, in the table's order (user_id, binary), each page visited once. */
+    struct kmap_entry **dirty = xmalloc((W.users_dirty ? W.users_dirty : 1) * sizeof(*dirty));
+    size_t nd = 0;
+    if (W.users_dirty)
+        kmap_each(&W.users, e)
+            if ((e->v[3] & USER_DIRTY) && nd < W.users_dirty)
+                dirty[nd++] = e;
+    qsort(dirty, nd, sizeof(*dirty), key_cmp);
+    for (size_t i = 0; i < nd && rc == KZ_OK; i++) {
+        struct kmap_entry *e = dirty[i];
+        fold_time_format(e->v[1], t);
+        fold_time_format(e->v[2], t2);
+        bool done = false;
+        if (e->v[3] & USER_STORED) { /* only the times: no index entry moves */
+            sqlite3_stmt *s = db_prepare(st, "UPDATE tracked_users SET first_seen = "
+                                             "min(first_seen, ?2), last_seen = max(last_seen, ?3) "
+                                             "WHERE user_id = ?1");
+            sqlite3_bind_text(s, 1, kmap_key(e), (int)e->keylen, SQLITE_STATIC);
+            sqlite3_bind_text(s, 2, t, 20, SQLITE_STATIC);
+            sqlite3_bind_text(s, 3, t2, 20, SQLITE_STATIC);
+            rc = db_exec_stmt(st, s);
+            done = rc == KZ_OK && sqlite3_changes(st->db) == 1;
+        }
+        if (rc == KZ_OK && !done)
+            rc = touch_user(st, kmap_key(e), e->v[0], false, t, t2, NULL);
+        e->v[3] = USER_STORED;
+    }
+    free(dirty);
+    kmap_each(&W.accounts, e) {
+        if (rc)
+            break;
+        int64_t account;
+        memcpy(&account, kmap_key(e), sizeof(account));
+        fold_time_format(e->v[0], t);
+        rc = touch_account(st, account, t);
+        touch_sched(account); /* told to the scheduler after the commit */
+    }
+    if (rc == KZ_OK && W.nstream)
+        qsort(W.stream, W.nstream, sizeof(*W.stream), stream_cmp);
+    rc = rc ? rc : flush_runs(st);
+    if (rc == KZ_OK && W.last_id > W.folded) {
+        sqlite3_stmt *s = db_prepare(st, "UPDATE ingest_state SET folded_through = ? WHERE id = 1");
+        db_bind_i64(s, 1, W.last_id);
+        rc = db_exec_stmt(st, s);
+    }
+    if (rc)
+        return rc; /* the caller rolls back, then store_ingest_reset() */
+    W.folded = W.last_id;
+    W.pending = 0;
+    W.nstream = 0;
+    stat_flushes++;
+    kmap_clear(&W.rollups);
+    kmap_clear(&W.actives);
+    kmap_clear(&W.accounts);
+    kmap_clear(&W.groups);
+    kmap_clear(&W.unlinked);
+    kmap_clear(&W.anons);
+    W.users_dirty = 0;
+    if (W.users.n > USERS_CACHE_MAX)
+        kmap_clear(&W.users);
+    return KZ_OK;
+}
+
+int64_t store_ingest_pending(void)
+{
+    return W.pending;
+}
+
+/* Folds the events past W.folded again (start-up, or after a rollback). */
+static int replay(struct store *st)
+{
+    sqlite3_stmt *s = db_prepare(st, "SELECT id, account_id, type, name, user_id, anonymous_id, "
+                                     "timestamp, received_at FROM events WHERE id > ? ORDER BY id");
+    db_bind_i64(s, 1, W.folded);
+    int rc;
+    int64_t n = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t when = 0, received = 0;
+        time_parse((const char *)sqlite3_column_text(s, 6), &when);
+        time_parse((const char *)sqlite3_column_text(s, 7), &received);
+        fold_event(st, sqlite3_column_int64(s, 0), db_col_i64(s, 1, 0),
+                   (const char *)sqlite3_column_text(s, 2), (const char *)sqlite3_column_text(s, 3),
+                   (const char *)sqlite3_column_text(s, 4), (const char *)sqlite3_column_text(s, 5),
+                   when, received, NULL);
+        n++;
+    }
+    sqlite3_reset(s);
+    if (n)
+        log_info("ingest: folded %lld events stored after the last flush again", (long long)n);
+    return db_rc(st, rc);
+}
+
+static void forget(void)
+{
+    kmap_clear(&W.rollups);
+    kmap_clear(&W.actives);
+    kmap_clear(&W.users);
+    W.users_dirty = 0;
+    kmap_clear(&W.accounts);
+    kmap_clear(&W.groups);
+    kmap_clear(&W.touched);
+    kmap_clear(&W.unlinked);
+    kmap_clear(&W.anons);
+    W.pending = 0;
+    W.nstream = 0;
+}
+
+static int read_folded(struct store *st)
+{
+    sqlite3_stmt *s = db_prepare(st, "SELECT folded_through, accounts_deleted FROM ingest_state "
+                                     "WHERE id = 1");
+    int rc = sqlite3_step(s);
+    W.folded = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    W.accounts_deleted = rc == SQLITE_ROW ? sqlite3_column_int64(s, 1) : 0;
+    sqlite3_reset(s);
+    W.last_id = W.folded;
+    return db_row_rc(st, rc);
+}
+
+int store_ingest_begin(struct store *st)
+{
+    if (!W.open)
+        return store_ingest_open(st) ? KZ_EDB : KZ_OK;
+    sqlite3_stmt *s = db_prepare(st, "SELECT accounts_deleted FROM ingest_state WHERE id = 1");
+    int rc = sqlite3_step(s);
+    int64_t deleted = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    rc = db_row_rc(st, rc);
+    if (rc || deleted == W.accounts_deleted)
+        return rc;
+    /* An account was deleted (its events with it): what is cached or folded about
+     * accounts may name it, so it is all read again (inside this transaction). */
+    W.accounts_deleted = deleted;
+    forget();
+    rc = read_folded(st);
+    if (rc == KZ_OK)
+        rc = replay(st);
+    return rc;
+}
+
+int store_ingest_reset(struct store *st)
+{
+    W.next_id = 0;
+    W.nbuffered = 0;
+    while (W.nundo) /* the fingerprints of the rolled-back events, newest first */
+        dedupe_remove_newest(&W.seen, W.undo[--W.nundo]);
+    forget();
+    int rc = read_folded(st);
+    if (rc == KZ_OK)
+        rc = replay(st);
+    return rc;
+}
+
+/* Rebuilds the messageId set from the events received in the window (ids grow with the
+ * time received, so the first one is found by binary search, as the purge does). */
+static int rebuild_seen(struct store *st, int64_t now)
+{
+    char since[21];
+    time_format(now - DEDUPE_WINDOW_S, since);
+    sqlite3_stmt *s = db_prepare(st, "SELECT min(id), max(id) FROM events");
+    int64_t lo = 0, hi = 0;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        lo = db_col_i64(s, 0, 0);
+        hi = db_col_i64(s, 1, 0);
+    }
+    sqlite3_reset(s);
+    if (!lo)
+        return KZ_OK;
+    int64_t first = hi + 1;
+    while (lo <= hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        char *at = received_of(st, mid);
+        bool recent = at && strcmp(at, since) >= 0;
+        free(at);
+        if (recent)
+            first = mid, hi = mid - 1;
+        else
+            lo = mid + 1;
+    }
+    s = db_prepare(st, "SELECT write_key_id, message_id, received_at FROM events WHERE id >= ? "
+                       "ORDER BY id");
+    db_bind_i64(s, 1, first);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *mid = (const char *)sqlite3_column_text(s, 1);
+        int64_t at = 0;
+        time_parse((const char *)sqlite3_column_text(s, 2), &at);
+        uint64_t fp = dedupe_fp(sqlite3_column_int64(s, 0), mid ? mid : "");
+        if (!dedupe_has(&W.seen, fp))
+            dedupe_add(&W.seen, fp, at);
+    }
+    sqlite3_reset(s);
+    if (W.seen.n)
+        log_info("ingest: %zu messageIds of the last day loaded for deduplication", W.seen.n);
+    return db_rc(st, rc);
+}
+
+int store_ingest_open(struct store *st)
+{
+    if (W.open)
+        store_ingest_close();
+    memset(&W, 0, sizeof(W));
+    size_t max = DEDUPE_MAX_DEFAULT;
+    const char *env = getenv("KIZUNA_INGEST_DEDUPE_MAX");
+    int64_t v;
+    if (env && parse_i64(env, &v) == 0 && v > 0)
+        max = (size_t)v;
+    dedupe_init(&W.seen, max);
+    /* The writer's working set (the events' tail, the rollups, the accounts) stays in its
+     * page cache instead of being read again from the OS on every commit. */
+    sqlite3_exec(st->db, "PRAGMA cache_size = -16384", NULL, NULL, NULL);
+    /* Its commits do not wait for the disk: the writer's syncer thread makes the WAL
+     * durable before any request is answered (ingest/writer.c), overlapping the sync of
+     * one group with the work on the next. */
+    sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+    int rc = read_folded(st);
+    if (rc == KZ_OK)
+        rc = rebuild_seen(st, now_unix());
+    W.open = true;
+    if (rc == KZ_OK)
+        rc = replay(st);
+    if (rc == KZ_OK && W.pending) {
+        rc = store_begin(st);
+        if (rc == KZ_OK)
+            rc = store_ingest_flush(st);
+        if (rc == KZ_OK)
+            rc = store_commit(st);
+        else
+            store_rollback(st);
+        store_ingest_committed();
+    }
+    return rc;
+}
+
+char *store_ingest_db_file(struct store *st)
+{
+    const char *f = sqlite3_db_filename(st->db, "main");
+    return xstrdup(f ? f : "");
+}
+
+void store_ingest_close(void)
+{
+    dedupe_free(&W.seen);
+    kmap_free(&W.rollups);
+    kmap_free(&W.actives);
+    kmap_free(&W.users);
+    kmap_free(&W.accounts);
+    kmap_free(&W.groups);
+    kmap_free(&W.touched);
+    kmap_free(&W.unlinked);
+    kmap_free(&W.anons);
+    free(W.undo);
+    free(W.stream);
+    free(W.buffered);
+    memset(&W, 0, sizeof(W));
+}
+
+void store_ingest_committed(void)
+{
+    W.nundo = 0;
+    W.next_id = 0;
+    kmap_each(&W.touched, e) {
+        int64_t account;
+        memcpy(&account, kmap_key(e), sizeof(account));
+        sched_touch_account(account);
+    }
+    kmap_clear(&W.touched);
+}
+
+void store_ingest_expire(int64_t now)
+{
+    dedupe_expire(&W.seen, now - DEDUPE_WINDOW_S);
+}
+
+size_t store_ingest_seen(void)
+{
+    return W.seen.n;
+}
+
 /* A group call linked user_id to account: its earlier unattributed activity now counts
- * for the account, and its identify traits become the account's contact. */
+ * for the account, and its identify traits become the account's contact. The fold was
+ * flushed first, so these events are all counted here, once. */
 static int link_user(struct store *st, const char *user_id, int64_t account)
 {
-    sqlite3_stmt *s = db_prepare(st, "SELECT type, name, timestamp FROM events "
+    sqlite3_stmt *s = db_prepare(st, "SELECT type, name, timestamp, received_at FROM events "
                                      "WHERE user_id = ? AND account_id IS NULL");
     db_bind_text(s, 1, user_id);
-    struct { char type[9]; char *name; char ts[21]; } *v = NULL;
+    struct { char type[9]; char *name; char ts[21]; char rcv[21]; } *v = NULL;
     size_t n = 0;
     while (sqlite3_step(s) == SQLITE_ROW) {
         v = xrealloc(v, (n + 1) * sizeof(*v));
         db_col_copy(s, 0, v[n].type, sizeof(v[n].type));
         v[n].name = db_col_text(s, 1);
         db_col_copy(s, 2, v[n].ts, sizeof(v[n].ts));
+        db_col_copy(s, 3, v[n].rcv, sizeof(v[n].rcv));
         n++;
     }
     sqlite3_reset(s);
     int rc = KZ_OK;
-    char *latest = NULL;
+    char latest[21] = "";
     for (size_t i = 0; i < n; i++) {
         if (rc == KZ_OK && is_activity(v[i].type)) {
             rc = rollup_add(st, account, v[i].ts, rollup_name(v[i].type, v[i].name), user_id);
-            if (!latest || strcmp(v[i].ts, latest) > 0)
-                latest = v[i].ts;
+            const char *seen = strcmp(v[i].ts, v[i].rcv) < 0 ? v[i].ts : v[i].rcv;
+            if (strcmp(seen, latest) > 0)
+                snprintf(latest, sizeof(latest), "%s", seen);
         }
     }
-    if (rc == KZ_OK && latest)
+    if (rc == KZ_OK && latest[0])
         rc = touch_account(st, account, latest);
     for (size_t i = 0; i < n; i++)
         free(v[i].name);
     free(v);
+    if (rc == KZ_OK && n) {
+        s = db_prepare(st, "INSERT INTO event_runs (account_id, minute, max_id, entries) "
+                           "SELECT ?, " SQL_ONE_EVENT_RUN(SQL_UNIX) " FROM events "
+                           "WHERE user_id = ? AND account_id IS NULL");
+        db_bind_i64(s, 1, account);
+        db_bind_text(s, 2, user_id);
+        rc = db_exec_stmt(st, s);
+    }
     if (rc == KZ_OK && n) {
         s = db_prepare(st, "UPDATE events SET account_id = ? WHERE user_id = ? AND "
                            "account_id IS NULL");
@@ -271,31 +959,160 @@ static int link_user(struct store *st, const char *user_id, int64_t account)
     return rc;
 }
 
-/* Inserts the event; *fresh is false when its messageId was seen before. */
-static int insert_event(struct store *st, int64_t write_key, const char *received_at,
-                        const struct ingest_msg *m, int64_t account, bool *fresh)
+/* An alias: the anonymous activity of previous_id is user_id's from now on, and when the
+ * user already belongs to an account, the unattributed part of it counts there now (the
+ * fold was flushed first, so it is counted here, once). */
+static int alias_user(struct store *st, const char *previous_id, const char *user_id,
+                      int64_t account)
 {
-    sqlite3_stmt *s = db_prepare(
-        st, "INSERT INTO events (account_id, write_key_id, message_id, type, name, user_id, "
-            "anonymous_id, timestamp, original_timestamp, sent_at, received_at, properties, "
-            "context) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (write_key_id, message_id) DO NOTHING");
-    db_bind_i64_null(s, 1, account, 0);
-    db_bind_i64(s, 2, write_key);
-    db_bind_text(s, 3, m->message_id);
-    db_bind_text(s, 4, m->type);
-    db_bind_text(s, 5, m->name);
-    db_bind_text(s, 6, m->user_id);
-    db_bind_text(s, 7, m->anonymous_id);
-    db_bind_text(s, 8, m->timestamp);
-    db_bind_text(s, 9, m->original_timestamp);
-    db_bind_text(s, 10, m->sent_at);
-    db_bind_text(s, 11, received_at);
-    db_bind_text(s, 12, m->properties);
-    db_bind_text(s, 13, m->context);
-    int rc = db_exec_stmt(st, s);
-    *fresh = rc == KZ_OK && sqlite3_changes(st->db) > 0;
+    int rc = KZ_OK;
+    if (account) {
+        sqlite3_stmt *s = db_prepare(st, "SELECT type, name, timestamp, received_at FROM events "
+                                         "WHERE anonymous_id = ? AND user_id IS NULL "
+                                         "AND account_id IS NULL");
+        db_bind_text(s, 1, previous_id);
+        char latest[21] = "";
+        while (rc == KZ_OK && sqlite3_step(s) == SQLITE_ROW) {
+            const char *type = (const char *)sqlite3_column_text(s, 0);
+            const char *ts = (const char *)sqlite3_column_text(s, 2);
+            const char *rcv = (const char *)sqlite3_column_text(s, 3);
+            if (!type || !ts || !rcv || !is_activity(type))
+                continue;
+            char day_ts[21];
+            snprintf(day_ts, sizeof(day_ts), "%s", ts);
+            rc = rollup_add(st, account, day_ts, rollup_name(type, (const char *)sqlite3_column_text(s, 1)),
+                            user_id);
+            const char *seen = strcmp(ts, rcv) < 0 ? ts : rcv;
+            if (strcmp(seen, latest) > 0)
+                snprintf(latest, sizeof(latest), "%s", seen);
+        }
+        sqlite3_reset(s);
+        if (rc == KZ_OK && latest[0])
+            rc = touch_account(st, account, latest);
+        if (rc == KZ_OK) {
+            s = db_prepare(st, "INSERT INTO event_runs (account_id, minute, max_id, entries) "
+                               "SELECT ?, " SQL_ONE_EVENT_RUN(SQL_UNIX) " FROM events WHERE "
+                               "anonymous_id = ? AND user_id IS NULL AND account_id IS NULL");
+            db_bind_i64(s, 1, account);
+            db_bind_text(s, 2, previous_id);
+            rc = db_exec_stmt(st, s);
+        }
+        if (rc == KZ_OK) {
+            s = db_prepare(st, "UPDATE events SET account_id = ? WHERE anonymous_id = ? "
+                               "AND user_id IS NULL AND account_id IS NULL");
+            db_bind_i64(s, 1, account);
+            db_bind_text(s, 2, previous_id);
+            rc = db_exec_stmt(st, s);
+        }
+    }
+    if (rc == KZ_OK) {
+        sqlite3_stmt *s = db_prepare(st, "UPDATE events SET user_id = ? WHERE anonymous_id = ? "
+                                         "AND user_id IS NULL");
+        db_bind_text(s, 1, user_id);
+        db_bind_text(s, 2, previous_id);
+        rc = db_exec_stmt(st, s);
+    }
     return rc;
+}
+
+/* Binds text that outlives the statement's step (no copy), or NULL. */
+static void bind_static(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+#define EVENT_INSERT "INSERT INTO events (id, account_id, write_key_id, message_id, type, name, " \
+                     "user_id, anonymous_id, timestamp, original_timestamp, sent_at, received_at, " \
+                     "properties, context) VALUES "
+#define EVENT_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define EVENT_COLS 14
+#define EVENT_ROWS 32 /* events a multi-row INSERT writes */
+
+/* The id the next event gets: events are appended, and only this thread adds them. */
+static int next_event_id(struct store *st, int64_t *id)
+{
+    if (!W.next_id) {
+        sqlite3_stmt *s = db_prepare(st, "SELECT COALESCE(max(id), 0) + 1 FROM events");
+        int rc = sqlite3_step(s);
+        W.next_id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+        sqlite3_reset(s);
+        if (!W.next_id)
+            return db_rc(st, rc == SQLITE_ROW ? SQLITE_ERROR : rc);
+    }
+    *id = W.next_id++;
+    return KZ_OK;
+}
+
+static void bind_event(sqlite3_stmt *s, int at, const struct ingest_batch *b,
+                       const struct ingest_msg *m, int64_t account, int64_t id)
+{
+    db_bind_i64(s, at + 1, id);
+    db_bind_i64_null(s, at + 2, account, 0);
+    db_bind_i64(s, at + 3, b->write_key_id);
+    bind_static(s, at + 4, m->message_id);
+    bind_static(s, at + 5, m->type);
+    bind_static(s, at + 6, m->name);
+    bind_static(s, at + 7, m->user_id);
+    bind_static(s, at + 8, m->anonymous_id);
+    bind_static(s, at + 9, m->timestamp);
+    bind_static(s, at + 10, m->original_timestamp);
+    bind_static(s, at + 11, m->sent_at);
+    bind_static(s, at + 12, b->received_at);
+    bind_static(s, at + 13, m->properties);
+    bind_static(s, at + 14, m->context);
+}
+
+/* Inserts one event now, with the id given. */
+static int insert_event(struct store *st, const struct ingest_batch *b, const struct ingest_msg *m,
+                        int64_t account, int64_t id)
+{
+    sqlite3_stmt *s = db_prepare(st, EVENT_INSERT EVENT_ROW);
+    bind_event(s, 0, b, m, account, id);
+    return db_exec_stmt(st, s); /* steps and resets: the strings are not kept */
+}
+
+/* Inserts the buffered activity events, EVENT_ROWS to a statement. Their ids were given
+ * when they were buffered (and folded); the messages live until the job is answered. */
+static int insert_buffered(struct store *st)
+{
+    static char *many;
+    if (!many) {
+        struct buf q;
+        buf_init(&q, 0);
+        buf_printf(&q, "%s", EVENT_INSERT);
+        for (int i = 0; i < EVENT_ROWS; i++)
+            buf_printf(&q, "%s%s", i ? ", " : "", EVENT_ROW);
+        many = buf_steal(&q);
+    }
+    int rc = KZ_OK;
+    size_t i = 0;
+    for (; rc == KZ_OK && W.nbuffered - i >= EVENT_ROWS; i += EVENT_ROWS) {
+        sqlite3_stmt *s = db_prepare(st, many);
+        for (int r = 0; r < EVENT_ROWS; r++) {
+            const struct pending_event *e = &W.buffered[i + (size_t)r];
+            bind_event(s, r * EVENT_COLS, e->b, e->m, e->account, e->id);
+        }
+        rc = db_exec_stmt(st, s);
+    }
+    for (; rc == KZ_OK && i < W.nbuffered; i++) {
+        const struct pending_event *e = &W.buffered[i];
+        rc = insert_event(st, e->b, e->m, e->account, e->id);
+    }
+    W.nbuffered = 0;
+    return rc;
+}
+
+static void buffer_event(const struct ingest_batch *b, const struct ingest_msg *m,
+                         int64_t account, int64_t id)
+{
+    if (W.nbuffered == W.capbuffered) {
+        W.capbuffered = W.capbuffered ? W.capbuffered * 2 : 256;
+        W.buffered = xrealloc(W.buffered, W.capbuffered * sizeof(*W.buffered));
+    }
+    W.buffered[W.nbuffered++] = (struct pending_event){ b, m, account, id };
 }
 
 static int apply_msg(struct store *st, const struct ingest_batch *b, const struct ingest_msg *m)
@@ -303,57 +1120,82 @@ static int apply_msg(struct store *st, const struct ingest_batch *b, const struc
     int64_t account = 0;
     int rc = KZ_OK;
     bool group = !strcmp(m->type, "group"), identify = !strcmp(m->type, "identify");
-    sqlite3_stmt *s;
-    /* A group call writes the account before its event row exists, so a repeat is looked
-     * up first; for the others, the insert itself finds it, before any side effect. */
-    if (group) {
-        s = db_prepare(st, "SELECT 1 FROM events WHERE write_key_id = ? AND message_id = ?");
-        db_bind_i64(s, 1, b->write_key_id);
-        db_bind_text(s, 2, m->message_id);
-        bool seen = sqlite3_step(s) == SQLITE_ROW;
-        sqlite3_reset(s);
-        if (seen)
+    bool alias = !strcmp(m->type, "alias");
+    /* A repeat is skipped before any side effect. */
+    if (!m->generated) {
+        uint64_t fp = dedupe_fp(b->write_key_id, m->message_id);
+        if (!dedupe_add_new(&W.seen, fp, b->received))
             return KZ_OK;
+        undo_push(fp);
     }
+    int64_t seen = m->when < b->received ? m->when : b->received;
+    bool activity = is_activity_type(m->type);
 
+    if (!activity) /* what follows reads and rewrites stored events */
+        rc = insert_buffered(st);
+    /* A group call rewrites the user's unattributed events, an alias the visitor's userless
+     * ones: those must not be in the fold (they are counted when rewritten), so it is
+     * flushed first when it holds any. */
+    if (rc == KZ_OK && ((group && m->user_id &&
+                         kmap_find(&W.unlinked, m->user_id, strlen(m->user_id))) ||
+                        (alias && kmap_find(&W.anons, m->previous_id, strlen(m->previous_id)))))
+        rc = store_ingest_flush(st);
+    if (rc)
+        return rc;
     if (group) {
         rc = group_account(st, m, &account);
+        if (rc == KZ_OK)
+            kmap_get(&W.groups, m->group_id, strlen(m->group_id), NULL)->v[0] = account;
     } else if (m->group_id) {
-        account = account_by_external(st, m->group_id);
+        account = group_cached(st, m->group_id);
     }
-    if (rc == KZ_OK && !account && m->user_id && !group)
-        account = user_account(st, m->user_id);
+    struct kmap_entry *user = NULL;
+    if (rc == KZ_OK && m->user_id && !group && !account)
+        account = (user = user_entry(st, m->user_id))->v[0];
     if (rc)
         return rc;
 
-    bool fresh;
-    rc = insert_event(st, b->write_key_id, b->received_at, m, account, &fresh);
-    if (rc || !fresh)
+    int64_t id = 0;
+    rc = next_event_id(st, &id);
+    if (rc)
         return rc;
-
+    if (activity) {
+        buffer_event(b, m, account, id);
+        fold_event(st, id, account, m->type, m->name, m->user_id, m->anonymous_id, m->when,
+                   b->received, user);
+        return KZ_OK;
+    }
+    rc = insert_event(st, b, m, account, id);
+    if (rc)
+        return rc;
+    /* identify, group, alias: applied now, and counted as folded (nothing of theirs is
+     * in the fold but last-seen times, which replaying again leaves as they are). */
+    char seen_at[21];
+    fold_time_format(seen, seen_at);
     if (m->user_id) {
-        rc = touch_user(st, m->user_id, account, group, m->timestamp,
+        rc = touch_user(st, m->user_id, account, group, seen_at, seen_at,
                         identify ? m->properties : NULL);
+        if (!user)
+            user = user_entry(st, m->user_id);
+        if (group || !user->v[0])
+            user->v[0] = account ? account : user->v[0];
+        if (group && account) /* touch_user wrote the row with this very account */
+            user->v[3] |= USER_STORED;
         if (rc == KZ_OK && group)
             rc = link_user(st, m->user_id, account);
         else if (rc == KZ_OK && identify && account)
             rc = upsert_contact(st, account, m->user_id, m->properties);
     }
-    if (rc == KZ_OK && !strcmp(m->type, "alias")) {
-        /* The anonymous activity of previousId is the user's from now on. */
-        s = db_prepare(st, "UPDATE events SET user_id = ? WHERE anonymous_id = ? AND user_id IS NULL");
-        db_bind_text(s, 1, m->user_id);
-        db_bind_text(s, 2, m->previous_id);
-        rc = db_exec_stmt(st, s);
+    if (rc == KZ_OK && alias)
+        rc = alias_user(st, m->previous_id, m->user_id, user ? user->v[0] : 0);
+    if (rc == KZ_OK && account) {
+        fold_account(account, seen);
+        stream_push(account, m->when, id, m->type);
+        touch_sched(account); /* identity changed now; activity shows at the flush */
     }
-    if (rc == KZ_OK && account && is_activity(m->type)) {
-        char *anon = m->user_id ? NULL : xasprintf("anon:%s", m->anonymous_id);
-        rc = rollup_add(st, account, m->timestamp, rollup_name(m->type, m->name),
-                        m->user_id ? m->user_id : anon);
-        free(anon);
-    }
-    if (rc == KZ_OK && account)
-        rc = touch_account(st, account, m->timestamp);
+    if (id > W.last_id)
+        W.last_id = id;
+    W.pending++;
     return rc;
 }
 
@@ -391,6 +1233,12 @@ int store_events_purge(struct store *st, const char *before, int max, int64_t *d
         else
             hi = mid - 1;
     }
+    s = db_prepare(st, "SELECT max(id) FROM (SELECT id FROM events WHERE id <= ? ORDER BY id "
+                       "LIMIT ?)");
+    db_bind_i64(s, 1, cut);
+    db_bind_i64(s, 2, max);
+    int64_t last = sqlite3_step(s) == SQLITE_ROW ? db_col_i64(s, 0, 0) : 0;
+    sqlite3_reset(s);
     s = db_prepare(st, "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id <= ? "
                        "ORDER BY id LIMIT ?)");
     db_bind_i64(s, 1, cut);
@@ -398,6 +1246,12 @@ int store_events_purge(struct store *st, const char *before, int max, int64_t *d
     int rc = db_exec_stmt(st, s);
     if (rc == KZ_OK)
         *deleted = sqlite3_changes(st->db);
+    if (rc == KZ_OK && last) {
+        /* The runs all of whose events are gone now (events up to `last` are). */
+        s = db_prepare(st, "DELETE FROM event_runs WHERE max_id <= ?");
+        db_bind_i64(s, 1, last);
+        rc = db_exec_stmt(st, s);
+    }
     return rc;
 }
 
@@ -411,10 +1265,11 @@ int store_event_retention(struct store *st, int64_t *days)
     free(v);
     return rc == KZ_ENOTFOUND ? KZ_OK : rc;
 }
-
 int store_ingest_apply(struct store *st, const struct ingest_batch *b)
 {
     int rc = KZ_OK;
+    if (!W.open)
+        rc = store_ingest_open(st);
     for (size_t i = 0; i < b->nrejects && rc == KZ_OK; i++) {
         sqlite3_stmt *s = db_prepare(st, "INSERT INTO ingest_errors (write_key_id, received_at, "
                                          "reason, message) VALUES (?, ?, ?, ?)");
@@ -426,5 +1281,8 @@ int store_ingest_apply(struct store *st, const struct ingest_batch *b)
     }
     for (size_t i = 0; i < b->n && rc == KZ_OK; i++)
         rc = apply_msg(st, b, &b->msgs[i]);
+    if (rc == KZ_OK)
+        rc = insert_buffered(st);
+    W.nbuffered = 0;
     return rc;
 }

@@ -16,6 +16,15 @@
 #include "store/db.h"
 #include "util/crypto.h"
 
+void (*store_usage_sync)(void);
+
+void store_usage_visible(void)
+{
+    if (store_usage_sync && !store_usage_nosync)
+        store_usage_sync();
+}
+_Thread_local bool store_usage_nosync;
+
 /* ------------------------------------------------------------ write keys */
 
 #define WRITE_KEY_COLS "id, name, key, created_at, revoked_at"
@@ -201,42 +210,124 @@ static void event_row(sqlite3_stmt *s, struct tracked_event *e)
     e->context = db_col_text(s, 12);
 }
 
+static int read_begin(struct store *st, bool *began);
+static void read_end(struct store *st, bool began);
+
+/* One entry of an event run: [time, event id, type code] (store/ingest.c writes them). */
+struct run_entry {
+    int64_t ts, id;
+};
+
+static int run_entry_newer(const void *a, const void *b)
+{
+    const struct run_entry *x = a, *y = b;
+    if (x->ts != y->ts)
+        return x->ts > y->ts ? -1 : 1;
+    return (x->id < y->id) - (x->id > y->id);
+}
+
+/* Appends to *v the entries of a run's JSON text that are strictly older than (ts0, id0)
+ * and of type code `type` (-1: any). Text that is not a run ends the parse. */
+static void run_parse(const char *p, int64_t ts0, int64_t id0, int type, struct run_entry **v,
+                      size_t *n, size_t *cap)
+{
+    while (p && *p) {
+        p = strchr(p, '[');
+        if (!p)
+            break;
+        char *end;
+        if (p[1] == '[') {
+            p++;
+            continue;
+        }
+        long long t = strtoll(p + 1, &end, 10);
+        if (*end != ',')
+            break;
+        long long id = strtoll(end + 1, &end, 10);
+        if (*end != ',')
+            break;
+        long code = strtol(end + 1, &end, 10);
+        if (*end != ']')
+            break;
+        p = end + 1;
+        if ((type >= 0 && code != type) || t > ts0 || (t == ts0 && id >= id0))
+            continue;
+        if (*n == *cap) {
+            *cap = *cap ? *cap * 2 : 256;
+            *v = xrealloc(*v, *cap * sizeof(**v));
+        }
+        (*v)[(*n)++] = (struct run_entry){ t, id };
+    }
+}
+
+static int type_code_of(const char *type)
+{
+    static const char *const codes[] = { "track", "identify", "group", "page", "screen", "alias" };
+    for (int i = 0; i < 6; i++)
+        if (!strcmp(type, codes[i]))
+            return i;
+    return 99; /* matches nothing */
+}
+
 int store_events_list(struct store *st, const struct event_filter *f, struct tracked_event **out,
                       size_t *n)
 {
-    /* Indexed by (type set) * 2 + (cursor set); all walk events_account backwards. */
-    static const char *const sql[4] = {
-        "SELECT " EVENT_COLS " FROM events WHERE account_id = ?"
-        " ORDER BY timestamp DESC, id DESC LIMIT ?",
-        "SELECT " EVENT_COLS " FROM events WHERE account_id = ?"
-        " AND (timestamp < ? OR (timestamp = ? AND id < ?))"
-        " ORDER BY timestamp DESC, id DESC LIMIT ?",
-        "SELECT " EVENT_COLS " FROM events WHERE account_id = ? AND type = ?"
-        " ORDER BY timestamp DESC, id DESC LIMIT ?",
-        "SELECT " EVENT_COLS " FROM events WHERE account_id = ? AND type = ?"
-        " AND (timestamp < ? OR (timestamp = ? AND id < ?))"
-        " ORDER BY timestamp DESC, id DESC LIMIT ?",
-    };
+    /* The account's event_runs minute by minute, newest first: the entries of one minute
+     * (from every run of it) are sorted together, then their events read by id, until the
+     * page is full. A minute holds only times within it, so minutes never interleave. */
+    store_usage_visible();
     size_t cap = f->limit > 0 ? (size_t)f->limit + 1 : 1;
+    int64_t ts0 = INT64_MAX, id0 = INT64_MAX;
+    if (f->has_cursor) {
+        if (time_parse(f->cursor_at, &ts0))
+            return KZ_EINVAL;
+        id0 = f->cursor_id;
+    }
+    int type = f->type ? type_code_of(f->type) : -1;
     struct tracked_event *v = xcalloc(cap, sizeof(*v));
     size_t cnt = 0;
-    int b = 1, rc = SQLITE_DONE;
-    sqlite3_stmt *s = db_prepare(st, sql[(f->type ? 2 : 0) + (f->has_cursor ? 1 : 0)]);
-    db_bind_i64(s, b++, f->account_id);
-    if (f->type)
-        db_bind_text(s, b++, f->type);
-    if (f->has_cursor) {
-        db_bind_text(s, b++, f->cursor_at);
-        db_bind_text(s, b++, f->cursor_at);
-        db_bind_i64(s, b++, f->cursor_id);
+    struct run_entry *e = NULL;
+    size_t ne = 0, cape = 0;
+    bool began;
+    int rc = read_begin(st, &began), src = SQLITE_DONE;
+    sqlite3_stmt *runs = NULL;
+    if (rc == KZ_OK) {
+        runs = db_prepare(st, "SELECT minute, entries FROM event_runs WHERE account_id = ? "
+                              "AND minute <= ? ORDER BY minute DESC");
+        db_bind_i64(runs, 1, f->account_id);
+        db_bind_i64(runs, 2, ts0 == INT64_MAX ? INT64_MAX
+                                              : (ts0 >= 0 ? ts0 / 60 : -((-ts0 + 59) / 60)));
     }
-    db_bind_i64(s, b, (int64_t)cap);
-    while (cnt < cap && (rc = sqlite3_step(s)) == SQLITE_ROW)
-        event_row(s, &v[cnt++]);
-    if (cnt == cap)
-        rc = SQLITE_DONE;
-    sqlite3_reset(s);
-    rc = db_rc(st, rc);
+    int64_t minute = 0;
+    bool more = rc == KZ_OK;
+    while (more && cnt < cap) {
+        src = sqlite3_step(runs);
+        int64_t m = src == SQLITE_ROW ? sqlite3_column_int64(runs, 0) : 0;
+        if (ne && (src != SQLITE_ROW || m != minute)) {
+            /* the minute is complete: its events, newest first */
+            qsort(e, ne, sizeof(*e), run_entry_newer);
+            for (size_t i = 0; i < ne && cnt < cap; i++) {
+                sqlite3_stmt *s = db_prepare(st, "SELECT " EVENT_COLS " FROM events WHERE id = ?");
+                db_bind_i64(s, 1, e[i].id);
+                if (sqlite3_step(s) == SQLITE_ROW) /* none: purged since */
+                    event_row(s, &v[cnt++]);
+                sqlite3_reset(s);
+            }
+            ne = 0;
+        }
+        if (src != SQLITE_ROW) {
+            more = false;
+            break;
+        }
+        minute = m;
+        run_parse((const char *)sqlite3_column_text(runs, 1), ts0, id0, type, &e, &ne, &cape);
+    }
+    if (runs)
+        sqlite3_reset(runs);
+    if (rc == KZ_OK && more == false && src != SQLITE_ROW && src != SQLITE_DONE)
+        rc = db_rc(st, src);
+    read_end(st, began);
+    free(e);
     if (rc) {
         tracked_events_free(v, cnt);
         v = NULL;
@@ -559,6 +650,7 @@ int store_usage_report(struct store *st, int64_t account_id, const char *from, c
     rep->seat_utilisation = -1;
     periods_layout(rep, dfrom, dto, &starts);
 
+    store_usage_visible();
     int rc = read_begin(st, &began);
     if (rc == KZ_OK)
         rc = report_account(st, rep);

@@ -147,4 +147,40 @@ int store_usage_report(struct store *st, int64_t account_id, const char *from, c
                        enum usage_granularity g, const char *const *key_events, size_t nkey,
                        struct usage_report *rep);
 
+/* ------------------------------------------------------------ the ingest writer's side */
+
+/* These run on the ingest writer's thread only (store/ingest.c keeps its state there).
+ * store_ingest_open: loads the messageIds of the last day for deduplication and folds the
+ * events stored after the last flush again (a crash recovery; store_ingest_apply calls it
+ * on first use). store_ingest_flush: writes the folded rollups and last-seen times, inside
+ * the caller's transaction. store_ingest_committed: after a COMMIT, tells the scheduler
+ * which accounts received events. store_ingest_reset: after a ROLLBACK, forgets the
+ * caches and the fold, and folds again from the database. */
+int store_ingest_open(struct store *st);
+int store_ingest_flush(struct store *st);
+/* At the start of each of the writer's transactions: notices deleted accounts. */
+int store_ingest_begin(struct store *st);
+void store_ingest_committed(void);
+int store_ingest_reset(struct store *st);
+void store_ingest_close(void);
+/* The path of the database file (heap): the writer syncs its WAL itself. */
+char *store_ingest_db_file(struct store *st);
+/* Events committed but not flushed into the rollups yet. */
+int64_t store_ingest_pending(void);
+/* Forgets the messageIds received before now minus a day; how many are kept. */
+void store_ingest_expire(int64_t now);
+size_t store_ingest_seen(void);
+
+/* Set by the ingest writer while it runs: makes everything acknowledged so far visible in
+ * the rollups (asks the writer to flush and waits for it). store_usage_report and
+ * store_events_list call it first, so they always show every event acknowledged before
+ * they were asked for. A flush under load costs the writer tens of milliseconds, so a
+ * background reader that does not need that (the scheduler: sched_touch_account is called
+ * once an account's rollups are written) sets store_usage_nosync on its own thread. */
+extern void (*store_usage_sync)(void);
+extern _Thread_local bool store_usage_nosync;
+/* Calls store_usage_sync unless unset or this thread opted out: for readers that must see
+ * every acknowledged event (the usage report, the events list, an evaluation asked for now). */
+void store_usage_visible(void);
+
 #endif

@@ -1,6 +1,7 @@
 /* Unit tests for src/ingest/ingest.c: request parsing, per-message validation, Segment's
  * timestamp reconciliation, batch context merging and gzip limits. */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -194,4 +195,139 @@ Test(ingest, gunzip_inflates_and_stops_a_bomb_at_the_limit)
     cr_assert_eq(ingest_gunzip("\x1f\x8bgarbage", 9, &out, &len), KZ_EINVAL);
     free(zeros);
     free(bomb);
+}
+
+/* ------------------------------------------------------------ the fast path */
+
+static bool same_json(const char *a, const char *b)
+{
+    json_t *x = json_loads(a, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+    json_t *y = json_loads(b, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+    bool eq = x && y && json_equal(x, y);
+    json_decref(x);
+    json_decref(y);
+    return eq;
+}
+
+#define SAME_STR(a, b, what)                                                                   \
+    cr_assert(((a) == NULL && (b) == NULL) || ((a) && (b) && strcmp((a), (b)) == 0),            \
+              "%s: %s: '%s' vs '%s'", body, what, (a) ? (a) : "(null)", (b) ? (b) : "(null)")
+
+/* Parses body both ways and checks that the fast path gives what the jansson path gives:
+ * the same status and error, the same messages (properties and context as equal JSON, not
+ * necessarily the same text), the same rejections. */
+static void same_both_ways(const char *body)
+{
+    struct ingest_batch f, r;
+    char *fk = NULL, *rk = NULL, ferr[256] = "", rerr[256] = "";
+    int64_t now = at("2026-11-22T12:00:00Z");
+    crypto_setup();
+    int frc = ingest_parse(body, strlen(body), NULL, now, &f, &fk, ferr, sizeof(ferr));
+    int rrc = ingest_parse_reference(body, strlen(body), NULL, now, &r, &rk, rerr, sizeof(rerr));
+    cr_assert_eq(frc, rrc, "%s: status %d vs %d", body, frc, rrc);
+    if (frc) {
+        cr_assert_str_eq(ferr, rerr, "%s", body);
+        return;
+    }
+    SAME_STR(fk, rk, "writeKey");
+    cr_assert_eq(f.n, r.n, "%s: %zu vs %zu messages", body, f.n, r.n);
+    for (size_t i = 0; i < f.n; i++) {
+        const struct ingest_msg *a = &f.msgs[i], *b = &r.msgs[i];
+        cr_assert_str_eq(a->type, b->type, "%s", body);
+        if (!a->generated)
+            SAME_STR(a->message_id, b->message_id, "messageId");
+        cr_assert_eq(a->generated, b->generated, "%s", body);
+        SAME_STR(a->user_id, b->user_id, "userId");
+        SAME_STR(a->anonymous_id, b->anonymous_id, "anonymousId");
+        SAME_STR(a->name, b->name, "name");
+        SAME_STR(a->group_id, b->group_id, "groupId");
+        SAME_STR(a->previous_id, b->previous_id, "previousId");
+        cr_assert_str_eq(a->timestamp, b->timestamp, "%s", body);
+        cr_assert_eq(a->when, b->when, "%s", body);
+        SAME_STR(a->original_timestamp, b->original_timestamp, "originalTimestamp");
+        SAME_STR(a->sent_at, b->sent_at, "sentAt");
+        cr_assert(same_json(a->properties, b->properties), "%s: properties %s vs %s", body,
+                  a->properties, b->properties);
+        cr_assert(same_json(a->context, b->context), "%s: context %s vs %s", body, a->context,
+                  b->context);
+    }
+    cr_assert_eq(f.nrejects, r.nrejects, "%s: %zu vs %zu rejected", body, f.nrejects, r.nrejects);
+    for (size_t i = 0; i < f.nrejects; i++) {
+        cr_assert_eq(f.rejects[i].index, r.rejects[i].index, "%s", body);
+        cr_assert_str_eq(f.rejects[i].reason, r.rejects[i].reason, "%s", body);
+        cr_assert_str_eq(f.rejects[i].copy, r.rejects[i].copy, "%s", body);
+    }
+    ingest_batch_free(&f);
+    ingest_batch_free(&r);
+    free(fk);
+    free(rk);
+}
+
+Test(ingest, the_fast_path_for_batches_agrees_with_the_jansson_path)
+{
+    static const char *const bodies[] = {
+        /* what SDKs send */
+        "{\"batch\":[{\"type\":\"track\",\"userId\":\"u-1\",\"event\":\"Report Created\","
+        "\"properties\":{\"feature\":\"reports\",\"count\":3,\"ratio\":0.5,\"ok\":true,\"n\":null,"
+        "\"tags\":[\"a\",{\"b\":[]}]},\"context\":{\"library\":{\"name\":\"analytics-node\"},"
+        "\"groupId\":\"acct-1\"},\"timestamp\":\"2026-11-22T12:00:00.123Z\",\"messageId\":\"m-1\"},"
+        "{\"type\":\"page\",\"anonymousId\":\"a-1\",\"name\":\"Home\",\"properties\":{\"path\":\"/\"}},"
+        "{\"type\":\"page\",\"anonymousId\":\"a-1\",\"name\":null},"
+        "{\"type\":\"screen\",\"userId\":\"u-2\",\"name\":\"\"},"
+        "{\"type\":\"identify\",\"userId\":\"u-1\",\"traits\":{\"email\":\"a@b.jp\"},"
+        "\"properties\":{\"ignored\":1}},"
+        "{\"type\":\"group\",\"userId\":\"u-1\",\"groupId\":\"acct-1\",\"traits\":{\"name\":\"Acme\"}},"
+        "{\"type\":\"alias\",\"userId\":\"u-1\",\"previousId\":\"a-1\"}],"
+        "\"sentAt\":\"2026-11-22T12:00:01Z\",\"writeKey\":\"wk_x\"}",
+        /* whitespace everywhere, UTF-8 and escapes inside values, integers as ids */
+        " { \"batch\" : [ { \"type\" : \"track\" , \"userId\" : 42 , \"event\" : \"保存\" ,"
+        " \"properties\" : { \"名前\" : \"株式会社\\n\\u00e9\\ud83d\\ude00\" , \"big\" : 1e10 } } ] } \n",
+        /* escapes in ids and names, an integer groupId in the context, odd groupIds */
+        "{\"batch\":[{\"type\":\"track\",\"userId\":\"u\\u0031\",\"event\":\"E\\\"x\"},"
+        "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\",\"context\":{\"groupId\":7}},"
+        "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\",\"context\":{\"groupId\":\"\"}},"
+        "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\",\"context\":{\"groupId\":[1]}},"
+        "{\"type\":\"alias\",\"userId\":\"u\",\"previousId\":\"p\",\"context\":{\"groupId\":\"g\"}}]}",
+        /* invalid messages among valid ones */
+        "{\"batch\":[7,\"x\",null,[],{},{\"type\":\"track\"},{\"type\":\"track\",\"userId\":\"\"},"
+        "{\"type\":\"track\",\"userId\":\"u\",\"event\":5},{\"type\":\"page\",\"userId\":\"u\","
+        "\"timestamp\":\"soon\"},{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\","
+        "\"context\":[]},{\"type\":\"group\",\"userId\":\"u\"},{\"type\":\"alias\",\"userId\":\"u\"},"
+        "{\"type\":\"Track\",\"userId\":\"u\"},{\"type\":\"track\",\"userId\":\"u\",\"event\":\"ok\"}]}",
+        /* duplicate fields (jansson keeps the last), an escaped key, duplicate root keys */
+        "{\"batch\":[{\"type\":\"track\",\"userId\":\"a\",\"userId\":\"b\",\"event\":\"E\"}]}",
+        "{\"batch\":[{\"type\":\"track\",\"user\\u0049d\":\"a\",\"event\":\"E\"}]}",
+        "{\"batch\":[],\"batch\":[{\"type\":\"track\",\"userId\":\"a\",\"event\":\"E\"}]}",
+        /* a batch context (merged), sentAt forms, writeKey not a string */
+        "{\"context\":{\"ip\":\"1.2.3.4\",\"groupId\":\"g\"},\"batch\":[{\"type\":\"track\","
+        "\"userId\":\"u\",\"event\":\"E\",\"context\":{\"ip\":\"5.6.7.8\"}}]}",
+        "{\"context\":{},\"sentAt\":5,\"writeKey\":7,\"batch\":[{\"type\":\"track\",\"userId\":\"u\","
+        "\"event\":\"E\",\"originalTimestamp\":\"2026-11-22T20:00:00+09:00\","
+        "\"sentAt\":\"2026-11-22T11:00:10Z\"}]}",
+        /* what jansson refuses and the mending fixes, or not */
+        "{\"batch\":[{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\",\"properties\":"
+        "{\"n\":123456789012345678901234,\"s\":\"\\ud800x\"}}]}",
+        "{\"batch\":[{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\",\"properties\":{\"z\":\"a\\u0000b\"}}]}",
+        "{\"batch\":[{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\",\"properties\":{\"r\":1e999}}]}",
+        "{\"batch\":[{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\",\"properties\":{\"s\":\"\xff\"}}]}",
+        "{\"batch\":[{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\"}]} trailing",
+        "{\"batch\":[{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\",}]}",
+        "{\"batch\":[{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\"}]",
+        "{\"batch\":{}}", "{\"batch\":[]}", "{}", "[]", "", "nul", "{\"batch\":[01]}",
+        "{\"batch\":[{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\",\"properties\":{\"x\":-0.5e-3}}]}",
+        "{\"batch\":[{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\",\"properties\":{\"x\":\"\t\"}}]}",
+    };
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(*bodies); i++)
+        same_both_ways(bodies[i]);
+    /* the 32 KB limit: just under and just over, counted on the message as sent */
+    for (size_t size = 32700; size <= 32800; size += 100) {
+        char *pad = xmalloc(size + 1);
+        memset(pad, 'p', size);
+        pad[size] = '\0';
+        char *body = xasprintf("{\"batch\":[{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\","
+                               "\"properties\":{\"p\":\"%s\"}}]}", pad);
+        same_both_ways(body);
+        free(body);
+        free(pad);
+    }
 }

@@ -445,6 +445,15 @@ static int64_t insert_write_key(void)
     return id;
 }
 
+/* A run of one entry for the last event inserted, as the writer makes for late events. */
+static void run_of_last_event(int64_t account_id)
+{
+    sql("INSERT INTO event_runs (account_id, minute, max_id, entries) SELECT %lld, t / 60, id, "
+        "json_array(json_array(t, id, CASE type WHEN 'track' THEN 0 WHEN 'page' THEN 3 "
+        "ELSE 5 END)) FROM (SELECT id, type, CAST(strftime('%%s', timestamp) AS INTEGER) AS t "
+        "FROM events WHERE id = last_insert_rowid())", (long long)account_id);
+}
+
 static void event(int64_t account_id, int64_t wk, const char *mid, const char *type,
                   const char *name, const char *ts)
 {
@@ -452,6 +461,9 @@ static void event(int64_t account_id, int64_t wk, const char *mid, const char *t
         "timestamp, received_at, properties, context) VALUES (%lld, %lld, '%s', '%s', '%s', "
         "'u1', '%s', '2025-06-15T12:00:00Z', '{\"plan\":\"pro\"}', '{\"ip\":\"1.2.3.4\"}')",
         (long long)account_id, (long long)wk, mid, type, name, ts);
+    /* and its entry in the account's runs, which the writer adds with the rollups (here a
+     * run of its own, as for an event attributed late) */
+    run_of_last_event(account_id);
 }
 
 Test(usage, events_newest_first_with_pages)
@@ -534,6 +546,7 @@ Test(usage, retention_purge_deletes_the_oldest_received_events_in_batches)
         sql("INSERT INTO events (account_id, write_key_id, message_id, type, name, user_id, "
             "timestamp, received_at) VALUES (%lld, %lld, 'r%d', 'track', 'E', 'u1', "
             "'%sT00:00:00Z', '%sT09:00:00Z')", (long long)acme, (long long)wk, i, day, day);
+        run_of_last_event(acme);
     }
     sql("DELETE FROM events WHERE message_id IN ('r3', 'r4', 'r5')");
     used(acme, "2025-01-02", "E", 1);
@@ -553,10 +566,77 @@ Test(usage, retention_purge_deletes_the_oldest_received_events_in_batches)
     cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
     cr_assert_gt(sqlite3_column_int(s, 0), 0, "rollups are kept");
     sqlite3_reset(s);
+    /* The runs of the purged events went with them (the 3 deleted by hand above were
+     * purged too, as far as their runs go: they are older than the cut). */
+    s = db_prepare(st, "SELECT count(*), min(max_id) FROM event_runs");
+    cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
+    cr_assert_eq(sqlite3_column_int(s, 0), 10);
+    sqlite3_reset(s);
     /* Retention: the default until set, then the setting; 0 keeps everything. */
     cr_assert_eq(store_event_retention(st, &days), KZ_OK);
     cr_assert_eq(days, EVENT_RETENTION_DEFAULT);
     cr_assert_eq(store_setting_put(st, "event_retention_days", "30"), KZ_OK);
     cr_assert_eq(store_event_retention(st, &days), KZ_OK);
     cr_assert_eq(days, 30);
+}
+
+/* Runs as the writer leaves them under load: several per minute, their entries
+ * interleaved in time, and a minute with one entry; the listing merges them newest first
+ * and pages through them with the cursor, a type filter too. */
+Test(usage, events_from_runs_merged_newest_first)
+{
+    int64_t wk = insert_write_key();
+    /* ids 1..6; times within 12:00 (minute M) but the last one, at 11:58 */
+    static const char *const ts[] = { "2025-06-12T12:00:05Z", "2025-06-12T12:00:50Z",
+                                      "2025-06-12T12:00:20Z", "2025-06-12T12:00:20Z",
+                                      "2025-06-12T12:00:59Z", "2025-06-12T11:58:00Z" };
+    static const char *const type[] = { "track", "page", "track", "track", "page", "track" };
+    int64_t id[6], t[6];
+    for (int i = 0; i < 6; i++) {
+        sql("INSERT INTO events (account_id, write_key_id, message_id, type, name, user_id, "
+            "timestamp, received_at) VALUES (%lld, %lld, 'r%d', '%s', 'E', 'u1', '%s', "
+            "'2025-06-12T12:01:00Z')", (long long)acme, (long long)wk, i, type[i], ts[i]);
+        id[i] = sqlite3_last_insert_rowid(st->db);
+        cr_assert_eq(time_parse(ts[i], &t[i]), 0);
+    }
+    int64_t m = t[0] / 60;
+    /* two flushes in minute M: {0, 2, 4} then {1, 3}; one run in minute M - 2: {5} */
+    sql("INSERT INTO event_runs VALUES (%lld, %lld, %lld, '[[%lld,%lld,0],[%lld,%lld,0],"
+        "[%lld,%lld,3]]')", (long long)acme, (long long)m, (long long)id[4],
+        (long long)t[0], (long long)id[0], (long long)t[2], (long long)id[2], (long long)t[4],
+        (long long)id[4]);
+    sql("INSERT INTO event_runs VALUES (%lld, %lld, %lld, '[[%lld,%lld,0],[%lld,%lld,3]]')",
+        (long long)acme, (long long)m, (long long)id[3], (long long)t[3], (long long)id[3],
+        (long long)t[1], (long long)id[1]);
+    sql("INSERT INTO event_runs VALUES (%lld, %lld, %lld, '[[%lld,%lld,0]]')", (long long)acme,
+        (long long)(t[5] / 60), (long long)id[5], (long long)t[5], (long long)id[5]);
+
+    /* newest first: 4 (:59), 1 (:50), 3 and 2 (:20, higher id first), 0 (:05), 5 (11:58) */
+    int want[] = { 4, 1, 3, 2, 0, 5 };
+    struct event_filter f = { .account_id = acme, .limit = 2 };
+    char at[21];
+    size_t seen = 0;
+    for (int page = 0; page < 3; page++) {
+        struct tracked_event *v;
+        size_t n;
+        cr_assert_eq(store_events_list(st, &f, &v, &n), KZ_OK);
+        cr_assert_eq(n, page < 2 ? 3u : 2u, "page %d: %zu rows", page, n); /* limit + 1 */
+        for (size_t i = 0; i < n && i < 2; i++)
+            cr_assert_eq(v[i].id, id[want[seen + i]], "page %d row %zu", page, i);
+        memcpy(at, v[1].timestamp, sizeof(at));
+        f.has_cursor = true;
+        f.cursor_at = at;
+        f.cursor_id = v[1].id;
+        seen += 2;
+        tracked_events_free(v, n);
+    }
+
+    struct event_filter ft = { .account_id = acme, .type = "page", .limit = 10 };
+    struct tracked_event *v;
+    size_t n;
+    cr_assert_eq(store_events_list(st, &ft, &v, &n), KZ_OK);
+    cr_assert_eq(n, 2);
+    cr_assert_eq(v[0].id, id[4]);
+    cr_assert_eq(v[1].id, id[1]);
+    tracked_events_free(v, n);
 }
