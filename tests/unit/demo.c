@@ -13,31 +13,12 @@
 #include "demo/demo.h"
 #include "store/db.h"
 #include "store/store.h"
+#include "unit/testdb.h"
 #include "util/crypto.h"
 
 #define TODAY "2025-06-15"
 
-static char path[64];
 static struct store *st;
-
-static void open_db(const char *tag)
-{
-    snprintf(path, sizeof(path), "/tmp/kz-demo-%d-%s.db", getpid(), tag);
-    unlink(path);
-    cr_assert_eq(store_init(path), KZ_OK);
-    st = store_get();
-}
-
-static void close_db(void)
-{
-    char p[80];
-    store_shutdown();
-    unlink(path);
-    snprintf(p, sizeof(p), "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", path);
-    unlink(p);
-}
 
 static void setup(void)
 {
@@ -85,7 +66,7 @@ static char *q_text(const char *sql)
 
 Test(demo, size_variety_and_consistency)
 {
-    open_db("a");
+    st = test_db_open("demo", "a");
     FILE *log = tmpfile();
     cr_assert_eq(demo_generate(st, 42, TODAY, log), KZ_OK);
 
@@ -188,18 +169,18 @@ Test(demo, size_variety_and_consistency)
     cr_assert_eq(store_user_by_email(st, "suzuki@example.com", &u), KZ_OK);
     cr_expect(password_verify(u.password_hash, DEMO_PASSWORD));
     user_cleanup(&u);
-    close_db();
+    test_db_close();
 }
 
 Test(demo, refuses_a_database_with_accounts)
 {
-    open_db("b");
+    st = test_db_open("demo", "b");
     cr_assert_eq(demo_generate(st, 1, TODAY, NULL), KZ_OK);
     int64_t n = q_i64("SELECT count(*) FROM accounts");
     cr_expect_eq(demo_generate(st, 2, TODAY, NULL), KZ_ECONFLICT);
     cr_expect_eq(q_i64("SELECT count(*) FROM accounts"), n);
     cr_expect_eq(demo_generate(st, 1, "2025-02-30", NULL), KZ_EINVAL);
-    close_db();
+    test_db_close();
 }
 
 /* The content of the generated data, leaving out what the store stamps with the clock
@@ -242,10 +223,10 @@ static char *fingerprint(void)
 
 static char *generate(const char *tag, uint64_t seed, const char *today)
 {
-    open_db(tag);
+    st = test_db_open("demo", tag);
     cr_assert_eq(demo_generate(st, seed, today, NULL), KZ_OK);
     char *f = fingerprint();
-    close_db();
+    test_db_close();
     return f;
 }
 

@@ -13,31 +13,12 @@
 #include "demo/demo.h"
 #include "store/db.h"
 #include "store/store.h"
+#include "unit/testdb.h"
 #include "util/crypto.h"
 
 #define TODAY "2025-06-15"
 
-static char path[64];
 static struct store *st;
-
-static void open_db(const char *tag)
-{
-    snprintf(path, sizeof(path), "/tmp/kz-demo-success-%d-%s.db", getpid(), tag);
-    unlink(path);
-    cr_assert_eq(store_init(path), KZ_OK);
-    st = store_get();
-}
-
-static void close_db(void)
-{
-    char p[96];
-    store_shutdown();
-    unlink(path);
-    snprintf(p, sizeof(p), "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", path);
-    unlink(p);
-}
 
 static void setup(void)
 {
@@ -71,7 +52,7 @@ static char *q_text(const char *sql)
 
 Test(demo_success, goals_and_answers)
 {
-    open_db("a");
+    st = test_db_open("demo-success", "a");
     cr_assert_eq(demo_generate(st, 1, TODAY, NULL), KZ_OK);
     cr_expect_geq(q_num("SELECT count(DISTINCT account_id) FROM goals"), 250);
     cr_expect_gt(q_num("SELECT count(*) FROM goal_values"), q_num("SELECT count(*) FROM goals"));
@@ -113,7 +94,7 @@ Test(demo_success, goals_and_answers)
     cr_expect_lt(nps_churned + 30, nps_kept, "churned %.1f, kept %.1f", nps_churned, nps_kept);
     free(churned);
     free(kept);
-    close_db();
+    test_db_close();
 }
 
 /* The goals, values and answers, without what the store stamps with the clock. */
@@ -138,18 +119,18 @@ static char *fingerprint(void)
 
 Test(demo_success, deterministic)
 {
-    open_db("b");
+    st = test_db_open("demo-success", "b");
     cr_assert_eq(demo_generate(st, 7, TODAY, NULL), KZ_OK);
     char *first = fingerprint();
-    close_db();
-    open_db("c");
+    test_db_close();
+    st = test_db_open("demo-success", "c");
     cr_assert_eq(demo_generate(st, 7, TODAY, NULL), KZ_OK);
     char *second = fingerprint();
-    close_db();
-    open_db("d");
+    test_db_close();
+    st = test_db_open("demo-success", "d");
     cr_assert_eq(demo_generate(st, 8, TODAY, NULL), KZ_OK);
     char *other = fingerprint();
-    close_db();
+    test_db_close();
     cr_expect(strcmp(first, second) == 0, "same seed and today, same goals and answers");
     cr_expect(strcmp(first, other) != 0, "another seed, other goals and answers");
     free(first);

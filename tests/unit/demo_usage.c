@@ -19,31 +19,12 @@
 #include "journey/phase.h"
 #include "store/db.h"
 #include "store/store.h"
+#include "unit/testdb.h"
 #include "util/crypto.h"
 
 #define TODAY "2025-06-15"
 
-static char path[64];
 static struct store *st;
-
-static void open_db(const char *tag)
-{
-    snprintf(path, sizeof(path), "/tmp/kz-demo-usage-%d-%s.db", getpid(), tag);
-    unlink(path);
-    cr_assert_eq(store_init(path), KZ_OK);
-    st = store_get();
-}
-
-static void close_db(void)
-{
-    char p[96];
-    store_shutdown();
-    unlink(path);
-    snprintf(p, sizeof(p), "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", path);
-    unlink(p);
-}
 
 static void setup(void)
 {
@@ -93,7 +74,7 @@ static char *q_text(const char *sql)
 
 Test(demo_usage, rollups_consistent_and_following_the_story)
 {
-    open_db("a");
+    st = test_db_open("demo-usage", "a");
     cr_assert_eq(demo_generate(st, 42, TODAY, NULL), KZ_OK);
 
     /* Volume: most accounts have users and usage, over the 120 days ending yesterday. */
@@ -224,7 +205,7 @@ Test(demo_usage, rollups_consistent_and_following_the_story)
     cr_expect_eq(q_i64("SELECT count(*) FROM tracked_users t JOIN (SELECT user_id, "
                        "max(timestamp) m FROM events GROUP BY 1) e USING (user_id) "
                        "WHERE t.last_seen < e.m"), 0);
-    close_db();
+    test_db_close();
 }
 
 /* Everything the usage wrote (the write key itself is random). */
@@ -254,10 +235,10 @@ static char *fingerprint(void)
 
 static char *generate(const char *tag, uint64_t seed)
 {
-    open_db(tag);
+    st = test_db_open("demo-usage", tag);
     cr_assert_eq(demo_generate(st, seed, TODAY, NULL), KZ_OK);
     char *f = fingerprint();
-    close_db();
+    test_db_close();
     return f;
 }
 
@@ -277,7 +258,7 @@ Test(demo_usage, same_seed_same_usage)
 /* Today is the clock's here: the journey and the health score read the windows up to now. */
 Test(demo_usage, journey_evaluation_after_demo_changes_nothing_and_health_has_adoption)
 {
-    open_db("e");
+    st = test_db_open("demo-usage", "e");
     cr_assert_eq(demo_generate(st, 1, NULL, NULL), KZ_OK);
     struct journey_stats js;
     cr_assert_eq(journey_evaluate(st, 0, &js), KZ_OK);
@@ -297,5 +278,5 @@ Test(demo_usage, journey_evaluation_after_demo_changes_nothing_and_health_has_ad
                        "NOT NULL AND h.adoption IS NOT NULL"), live);
     cr_expect_gt(q_i64("SELECT count(*) FROM health_snapshots WHERE adoption >= 70"), 50);
     cr_expect_gt(q_i64("SELECT count(*) FROM health_snapshots WHERE adoption < 50"), 5);
-    close_db();
+    test_db_close();
 }
