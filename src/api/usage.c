@@ -7,13 +7,13 @@
  * text: this file validates it on the way in and reads it on the way out.
  */
 #include "api/api.h"
+#include "ingest/key_events.h"
 #include "api/fields.h"
 #include "store/usage.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define KEY_EVENTS_SETTING "key_events"
 #define KEY_EVENTS_MAX 100
 #define KEY_EVENT_TEXT_MAX 200
 
@@ -42,37 +42,10 @@ static json_t *json_object_text(const char *text)
 
 /* ------------------------------------------------------------ key events setting */
 
-/*
- * The key events setting as {"events":[...]} (the default {"events":[]} when never set, or
- * when what is stored is not in that shape, which is logged). *out is a new reference the
- * caller owns. Returns a kz_rc.
- */
-static int key_events_load(json_t **out)
-{
-    char *text = NULL;
-    json_t *v = NULL;
-    int rc = store_setting_get(store_get(), KEY_EVENTS_SETTING, &text);
-    if (rc == KZ_OK) {
-        v = json_loads(text, 0, NULL);
-        if (!json_is_array(json_object_get(v, "events"))) {
-            log_warn("setting %s is not {\"events\":[...]}; using none", KEY_EVENTS_SETTING);
-            json_decref(v);
-            v = NULL;
-        }
-    } else if (rc != KZ_ENOTFOUND) {
-        return rc;
-    }
-    free(text);
-    if (!v)
-        v = json_pack("{s:[]}", "events");
-    *out = v;
-    return KZ_OK;
-}
-
 int api_settings_key_events_get(struct req *r)
 {
     json_t *v;
-    int rc = key_events_load(&v);
+    int rc = key_events_load(store_get(), &v);
     if (rc)
         return reply_rc(r, rc, "key events");
     return reply_json(r, 200, v);
@@ -392,16 +365,14 @@ int api_usage_get(struct req *r)
         return reply_problem(r, 404, "account not found");
     if (api_account_readable(r, account_id) || usage_params(r, from, to, &g))
         goto out;
-    int rc = key_events_load(&setting);
+    int rc = key_events_load(store_get(), &setting);
     if (rc) {
         ret = reply_rc(r, rc, "key events");
         goto out;
     }
     json_t *keys = json_object_get(setting, "events");
-    size_t nkey = json_array_size(keys);
-    names = xcalloc(nkey ? nkey : 1, sizeof(*names));
-    for (size_t i = 0; i < nkey; i++)
-        names[i] = obj_str(json_array_get(keys, i), "name"); /* NULL matches nothing */
+    size_t nkey;
+    names = key_events_names(setting, &nkey);
     rc = store_usage_report(store_get(), account_id, from, to, g, names, nkey, &rep);
     if (rc) {
         ret = reply_rc(r, rc, "account");

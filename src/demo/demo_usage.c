@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ingest/key_events.h"
 #include "journey/engine.h"
 #include "journey/phase.h"
 #include "store/demo_usage.h"
@@ -755,7 +756,7 @@ out:
 static int key_events_setting(struct store *st)
 {
     char *have = NULL;
-    int rc = store_setting_get(st, "key_events", &have);
+    int rc = store_setting_get(st, KEY_EVENTS_SETTING, &have);
     free(have);
     if (rc != KZ_ENOTFOUND)
         return rc;
@@ -767,7 +768,7 @@ static int key_events_setting(struct store *st)
     json_t *o = json_pack("{s:o}", "events", events);
     char *text = json_dumps(o, JSON_COMPACT);
     json_decref(o);
-    rc = store_setting_put(st, "key_events", text);
+    rc = store_setting_put(st, KEY_EVENTS_SETTING, text);
     free(text);
     return rc;
 }

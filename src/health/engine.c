@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ingest/key_events.h"
 #include "journey/phase.h"
 #include "kizuna.h"
 #include "util/util.h"
@@ -68,22 +69,14 @@ static int load_phases(struct store *st, struct health_env *env)
 
 static int load_key_events(struct store *st, struct health_env *env)
 {
-    char *text = NULL;
-    int rc = store_setting_get(st, "key_events", &text);
-    if (rc == KZ_ENOTFOUND)
-        return KZ_OK;
+    int rc = key_events_load(st, &env->key_events);
     if (rc)
         return rc;
-    env->key_events = json_loads(text, 0, NULL);
-    free(text);
-    json_t *events = json_object_get(env->key_events, "events");
-    size_t n = json_array_size(events);
-    const char **names = xcalloc(n ? n : 1, sizeof(*names));
-    for (size_t i = 0; i < n; i++) {
-        const char *name = json_string_value(json_object_get(json_array_get(events, i), "name"));
-        if (name)
-            names[env->ctx.nkey_events++] = name;
-    }
+    size_t n;
+    const char **names = key_events_names(env->key_events, &n);
+    for (size_t i = 0; i < n; i++) /* keep the named ones, in place */
+        if (names[i])
+            names[env->ctx.nkey_events++] = names[i];
     env->ctx.key_events = names;
     return KZ_OK;
 }
