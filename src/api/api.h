@@ -116,6 +116,7 @@ int api_settings_key_events_put(struct req *r);
 /* Health (api/health.c). */
 int api_settings_health_model_get(struct req *r);
 int api_settings_health_model_put(struct req *r);
+int api_settings_health_model_preview(struct req *r);
 int api_health_recompute(struct req *r);
 int api_account_health_get(struct req *r);
 int api_account_health_history(struct req *r);

@@ -46,6 +46,72 @@ int api_settings_health_model_put(struct req *r)
     return reply_json(r, 200, health_model_json(&m));
 }
 
+static json_t *bands_json(const size_t count[4])
+{
+    return json_pack("{s:I, s:I, s:I, s:I}", "green", (json_int_t)count[BAND_GREEN], "yellow",
+                     (json_int_t)count[BAND_YELLOW], "red", (json_int_t)count[BAND_RED], "none",
+                     (json_int_t)count[BAND_NONE]);
+}
+
+static json_t *band_or_null(enum health_band b)
+{
+    return b == BAND_NONE ? json_null() : json_string(health_band_name(b));
+}
+
+static json_t *score_or_null(int score)
+{
+    return score < 0 ? json_null() : json_integer(score);
+}
+
+/* POST /settings/health-model/preview: the model of a PUT, scored against every account's
+ * current facts next to the saved model, saving nothing. */
+int api_settings_health_model_preview(struct req *r)
+{
+    json_t *body = req_json(r);
+    if (!body)
+        return 0;
+    struct health_model m;
+    char field[128], msg[200];
+    if (health_model_parse(body, &m, field, msg))
+        return reply_field_error(r, field, "%s", msg);
+    store_usage_visible();
+    struct health_preview *p = xmalloc(sizeof(*p));
+    int rc = health_preview(store_get(), &m, p);
+    if (rc) {
+        free(p);
+        return reply_rc(r, rc, "health model");
+    }
+    json_t *moves = json_array();
+    for (int f = 0; f < 4; f++)
+        for (int t = 0; t < 4; t++)
+            if (f != t && p->moves[f][t])
+                json_array_append_new(moves, json_pack("{s:o, s:o, s:I}", "from", band_or_null(f),
+                                                       "to", band_or_null(t), "accounts",
+                                                       (json_int_t)p->moves[f][t]));
+    json_t *examples = json_array();
+    for (size_t i = 0; i < p->nexamples; i++) {
+        const struct health_preview_example *e = &p->examples[i];
+        struct account a;
+        account_init(&a);
+        json_t *name = store_account_get(store_get(), e->account_id, &a) == KZ_OK
+                           ? json_string(a.name) : json_null();
+        account_cleanup(&a);
+        json_array_append_new(examples, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o}",
+                                                  "account_id", (json_int_t)e->account_id,
+                                                  "name", name, "from_score",
+                                                  score_or_null(e->from_score), "to_score",
+                                                  score_or_null(e->to_score), "from_band",
+                                                  band_or_null(e->from_band), "to_band",
+                                                  band_or_null(e->to_band)));
+    }
+    json_t *out = json_pack("{s:I, s:I, s:o, s:o, s:o, s:o}", "accounts", (json_int_t)p->accounts,
+                            "changed", (json_int_t)p->changed, "current", bands_json(p->current),
+                            "proposed", bands_json(p->proposed), "moves", moves, "examples",
+                            examples);
+    free(p);
+    return reply_json(r, 200, out);
+}
+
 int api_health_recompute(struct req *r)
 {
     static const char *const none[] = { NULL };

@@ -164,3 +164,71 @@ int health_explain(struct store *st, const struct health_env *env, int64_t accou
     health_compute(out->weights, &out->inputs, &out->result);
     return KZ_OK;
 }
+
+/* Orders examples: a band change first, then the larger score move. */
+static int example_cmp(const void *a, const void *b)
+{
+    const struct health_preview_example *x = a, *y = b;
+    bool cx = x->from_band != x->to_band, cy = y->from_band != y->to_band;
+    if (cx != cy)
+        return cx ? -1 : 1;
+    int dx = abs(x->to_score - x->from_score), dy = abs(y->to_score - y->from_score);
+    if (dx != dy)
+        return dx > dy ? -1 : 1;
+    return x->account_id < y->account_id ? -1 : x->account_id > y->account_id;
+}
+
+static int score_int(const struct health_result *r)
+{
+    return r->has_score ? health_score_int(r->score) : -1;
+}
+
+int health_preview(struct store *st, const struct health_model *proposed,
+                   struct health_preview *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct health_env env;
+    int rc = health_env_load(st, now_unix(), &env);
+    if (rc)
+        return rc;
+    struct health_facts *facts = NULL;
+    size_t n = 0;
+    rc = store_health_windows_refresh(st, &env.ctx, 0, NULL);
+    if (!rc)
+        rc = store_health_facts(st, &env.ctx, 0, &facts, &n);
+    if (rc) {
+        health_env_cleanup(&env);
+        return rc;
+    }
+    /* The examples: a bounded set kept sorted, the weakest replaced. */
+    for (size_t i = 0; i < n; i++) {
+        struct health_inputs in;
+        struct health_result now, then;
+        health_inputs_from_facts(&facts[i], &in);
+        health_compute(health_model_for(&env.model, facts[i].tier), &in, &now);
+        health_compute(health_model_for(proposed, facts[i].tier), &in, &then);
+        out->current[now.band]++;
+        out->proposed[then.band]++;
+        out->moves[now.band][then.band]++;
+        struct health_preview_example ex = {
+            .account_id = facts[i].account_id, .from_score = score_int(&now),
+            .to_score = score_int(&then), .from_band = now.band, .to_band = then.band,
+        };
+        if (ex.from_band != ex.to_band)
+            out->changed++;
+        if (ex.from_band == ex.to_band && ex.from_score == ex.to_score)
+            continue;
+        if (out->nexamples < HEALTH_PREVIEW_EXAMPLES) {
+            out->examples[out->nexamples++] = ex;
+        } else if (example_cmp(&ex, &out->examples[HEALTH_PREVIEW_EXAMPLES - 1]) < 0) {
+            out->examples[HEALTH_PREVIEW_EXAMPLES - 1] = ex;
+        } else {
+            continue;
+        }
+        qsort(out->examples, out->nexamples, sizeof(ex), example_cmp);
+    }
+    out->accounts = n;
+    free(facts);
+    health_env_cleanup(&env);
+    return KZ_OK;
+}

@@ -44,4 +44,24 @@ struct health_explanation {
 int health_explain(struct store *st, const struct health_env *env, int64_t account_id,
                    struct health_explanation *out);
 
+/* What a proposed model would do, computed from the same facts as the saved model and
+ * saving nothing (PUT /settings/health-model's preview): each band's count under both, the
+ * moves between bands, and the accounts whose score moves most (at most
+ * HEALTH_PREVIEW_EXAMPLES, with a band change first). Bands are indexed by enum health_band. */
+#define HEALTH_PREVIEW_EXAMPLES 20
+struct health_preview_example {
+    int64_t account_id;
+    int from_score, to_score;   /* -1: no score */
+    enum health_band from_band, to_band;
+};
+struct health_preview {
+    size_t accounts, changed;
+    size_t current[4], proposed[4];
+    size_t moves[4][4];         /* [from][to] */
+    struct health_preview_example examples[HEALTH_PREVIEW_EXAMPLES];
+    size_t nexamples;
+};
+int health_preview(struct store *st, const struct health_model *proposed,
+                   struct health_preview *out);
+
 #endif

@@ -81,6 +81,7 @@ const struct route routes[] = {
     /* Health: the DEAR model, each account's score with its explanation, and its history. */
     R("GET",    "/api/v1/settings/health-model",             api_settings_health_model_get, ROLE_VIEWER, 0),
     R("PUT",    "/api/v1/settings/health-model",             api_settings_health_model_put, ROLE_ADMIN, 0),
+    R("POST",   "/api/v1/settings/health-model/preview",     api_settings_health_model_preview, ROLE_ADMIN, 0),
     R("POST",   "/api/v1/health/recompute",                  api_health_recompute,   ROLE_ADMIN,  0),
     R("GET",    "/api/v1/accounts/:id/health",               api_account_health_get, ROLE_VIEWER, 0),
     R("GET",    "/api/v1/accounts/:id/health/history",       api_account_health_history, ROLE_VIEWER, 0),

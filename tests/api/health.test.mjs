@@ -129,6 +129,36 @@ test('changing weights through the API changes scores after a recompute', async 
   assert.equal((await health()).score, 61);
 });
 
+test('a model preview shows the band moves and saves nothing', async () => {
+  // The model in force is MODEL (the previous test), which scores this account 61: yellow.
+  await recompute();
+  const bad = await admin().post('/api/v1/settings/health-model/preview', { bands: { green: 30, red: 60 } });
+  assertProblem(bad, 400, 'bands.red');
+  const same = await admin().post('/api/v1/settings/health-model/preview', MODEL);
+  assertStatus(same, 200);
+  assert.equal(same.json.changed, 0);
+  assert.deepEqual(same.json.moves, []);
+  assert.deepEqual(same.json.proposed, same.json.current);
+  const stored = { green: 0, yellow: 0, red: 0, none: 0 };
+  for (const a of (await srv.listAll(srv.admin, '/api/v1/accounts?limit=500')).items) stored[a.band ?? 'none']++;
+  assert.deepEqual(same.json.current, stored, 'the saved model computes what was saved');
+  assert.equal(same.json.accounts, stored.green + stored.yellow + stored.red + stored.none);
+
+  const lenient = await admin().post('/api/v1/settings/health-model/preview', { ...MODEL, bands: { green: 50, red: 20 } });
+  assertStatus(lenient, 200);
+  const p = lenient.json;
+  assert.equal(p.proposed.none, p.current.none);
+  assert.ok(p.proposed.green >= p.current.green + 1);
+  assert.equal(p.changed, p.moves.reduce((n, m) => n + m.accounts, 0));
+  assert.ok(p.moves.some((m) => m.from === 'yellow' && m.to === 'green' && m.accounts >= 1));
+  const ex = p.examples.find((e) => e.account_id === acct.id);
+  assert.deepEqual(ex, { account_id: acct.id, name: 'Health Co', from_score: 61, to_score: 61, from_band: 'yellow', to_band: 'green' });
+  // Nothing saved: the model and the account's band are as they were.
+  assert.equal((await admin().get('/api/v1/settings/health-model')).json.bands.green, 70);
+  assert.equal((await admin().get(`/api/v1/accounts/${acct.id}`)).json.band, 'yellow');
+  assertStatus(await srv.as(viewer).post('/api/v1/settings/health-model/preview', MODEL), 403);
+});
+
 test('the daily history and the 7/30-day change', async () => {
   const r = await admin().get(`/api/v1/accounts/${acct.id}/health/history`);
   assertStatus(r, 200);

@@ -478,6 +478,10 @@ const GLOBAL_ROUTES = [
     }),
   },
   {
+    route: 'POST /api/v1/settings/health-model/preview', allowed: ['admin'], expect: 200,
+    setup: async () => ({ method: 'POST', path: '/api/v1/settings/health-model/preview', body: { bands: { green: 60, red: 30 } } }),
+  },
+  {
     route: 'POST /api/v1/health/recompute', allowed: ['admin'], expect: 200,
     setup: async () => ({ method: 'POST', path: '/api/v1/health/recompute', body: {} }),
   },

@@ -262,6 +262,28 @@ test('Cockpit: the at-risk panel asks the server for band=red&owner=me', async (
   await csm.context().close();
 });
 
+test('Settings: a health model preview shows the bands before and after the edit, saving nothing', async () => {
+  await page.goto('/settings?tab=healthModel');
+  const form = page.getByTestId('health-model');
+  const preview = form.getByTestId('hm-preview');
+  assert.ok(await preview.getByTestId('hm-preview-run').isDisabled(), 'nothing to preview before an edit');
+  await form.getByTestId('band-green').fill('30');
+  await form.getByTestId('band-red').fill('10');
+  await preview.getByTestId('hm-preview-run').click();
+  await preview.getByTestId('hm-preview-summary').waitFor();
+  const body = { ...(await api('/api/v1/settings/health-model')), bands: { green: 30, red: 10 } };
+  const want = (await env.srv.as(env.srv.admin).post('/api/v1/settings/health-model/preview', body)).json;
+  for (const b of ['green', 'yellow', 'red', 'none']) {
+    const cells = await preview.getByTestId(`hm-preview-${b}`).locator('td').allTextContents();
+    assert.deepEqual(cells.slice(0, 2).map(Number), [want.current[b], want.proposed[b]], b);
+  }
+  assert.match(await preview.getByTestId('hm-preview-summary').textContent(), new RegExp(`${want.changed} of ${want.accounts} accounts`));
+  assert.ok(want.proposed.green > want.current.green, 'a lower threshold makes more accounts healthy');
+  assert.equal((await api('/api/v1/settings/health-model')).bands.green, 70, 'nothing saved');
+  await form.getByRole('button', { name: 'Cancel' }).click();
+  env.assertNoConsoleErrors(page);
+});
+
 test('Settings: the health model shows a 400 next to its field, saves, and recomputes', async () => {
   await page.goto('/settings?tab=healthModel');
   const form = page.getByTestId('health-model');

@@ -6,7 +6,7 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
 import type { Criterion, HealthModel, Lifecycle, MilestoneDef, PhaseDef } from '../api';
-import { ErrorBox, Loading, loadLifecycle, toast, useAsync } from '../components';
+import { ErrorBox, Link, Loading, loadLifecycle, toast, useAsync } from '../components';
 import { lang, t } from '../i18n';
 import type { Key } from '../i18n';
 
@@ -118,11 +118,92 @@ export function HealthModelSettings() {
           </div>
         </section>
       ))}
+      <BandPreview model={model} edited={!!m} onError={(e) => setErr(e)} />
       <div class="actions sticky-actions">
         {m && <button type="button" class="btn" onClick={() => { setM(null); setErr(null); }}>{t('common.cancel')}</button>}
         <button type="submit" class="btn btn-primary" disabled={busy || !m} data-testid="hm-save">{busy ? t('common.saving') : t('common.save')}</button>
       </div>
     </form>
+  );
+}
+
+/* ------------------------------------------------------------ preview */
+
+type Band = 'green' | 'yellow' | 'red';
+type BandCounts = Record<Band | 'none', number>;
+interface Preview {
+  accounts: number; changed: number; current: BandCounts; proposed: BandCounts;
+  moves: { from: Band | null; to: Band | null; accounts: number }[];
+  examples: { account_id: number; name: string | null; from_score: number | null; to_score: number | null; from_band: Band | null; to_band: Band | null }[];
+}
+const bandName = (b: Band | null) => t(`band.${b ?? 'none'}` as Key);
+const score = (n: number | null) => (n === null ? t('common.none') : String(n));
+
+/** POST /settings/health-model/preview: the bands under the saved model and under the edits. */
+function BandPreview({ model, edited, onError }: { model: HealthModel; edited: boolean; onError: (e: Err) => void }) {
+  const [p, setP] = useState<{ for: string; data: Preview } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const key = JSON.stringify(model);
+  const run = async () => {
+    setBusy(true); onError(null);
+    try {
+      setP({ for: key, data: (await api.post<Preview>('/api/v1/settings/health-model/preview', model))! });
+    } catch (e) {
+      const ae = e as ApiError;
+      onError({ field: ae.field, msg: ae.message });
+    } finally { setBusy(false); }
+  };
+  const d = p?.data;
+  const fmt = new Intl.NumberFormat(lang() === 'ja' ? 'ja-JP' : 'en-US', { signDisplay: 'exceptZero' });
+  return (
+    <section class="card" aria-labelledby="h-hmp" data-testid="hm-preview">
+      <div class="card-head">
+        <h2 id="h-hmp">{t('hmp.title')}</h2>
+        <button type="button" class="btn" disabled={busy || !edited} onClick={run} data-testid="hm-preview-run">{busy ? t('hmp.running') : t('hmp.run')}</button>
+      </div>
+      <p class="muted small">{t('hmp.help')}</p>
+      {d && p.for !== key && <p class="muted small" role="status">{t('hmp.stale')}</p>}
+      {d && (
+        <div class="stack" aria-live="polite">
+          <p data-testid="hm-preview-summary">{t('hmp.summary', { changed: d.changed, n: d.accounts })}</p>
+          <div class="table-wrap">
+            <table class="table compact" aria-label={t('hmp.table')}>
+              <thead><tr><th scope="col">{t('hmp.band')}</th><th scope="col" class="num">{t('hmp.now')}</th><th scope="col" class="num">{t('hmp.then')}</th><th scope="col" class="num">{t('hmp.diff')}</th></tr></thead>
+              <tbody>
+                {(['green', 'yellow', 'red', 'none'] as const).map((b) => (
+                  <tr data-testid={`hm-preview-${b}`}>
+                    <th scope="row"><span class={b === 'none' ? 'badge badge-none' : `badge band-${b}`}>{t(`band.${b}` as Key)}</span></th>
+                    <td class="num">{d.current[b]}</td><td class="num">{d.proposed[b]}</td>
+                    <td class="num">{fmt.format(d.proposed[b] - d.current[b])}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {d.moves.length > 0 && (
+            <div><h3 class="h3">{t('hmp.moves')}</h3>
+              <ul>{d.moves.map((mv) => <li>{t('hmp.move', { from: bandName(mv.from), to: bandName(mv.to), n: mv.accounts })}</li>)}</ul></div>
+          )}
+          {d.examples.length === 0 ? <p class="muted">{t('hmp.noChange')}</p> : (
+            <div class="table-wrap">
+              <table class="table compact" aria-label={t('hmp.examples')}>
+                <caption class="h3">{t('hmp.examples')}</caption>
+                <thead><tr><th scope="col">{t('hmp.account')}</th><th scope="col">{t('hmp.band')}</th><th scope="col">{t('hmp.score')}</th></tr></thead>
+                <tbody>
+                  {d.examples.map((e) => (
+                    <tr>
+                      <th scope="row"><Link href={`/accounts/${e.account_id}`}>{e.name ?? `#${e.account_id}`}</Link></th>
+                      <td>{t('hmp.example', { from: bandName(e.from_band), to: bandName(e.to_band) })}</td>
+                      <td>{t('hmp.example', { from: score(e.from_score), to: score(e.to_score) })}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </div>
+      )}
+    </section>
   );
 }
 
