@@ -310,6 +310,17 @@ int main(int argc, char **argv)
             return 1;
     }
     double per = (bench_now() - t0) / reps * 1000;
+    /* A model preview (POST /settings/health-model/preview): every account scored twice. */
+    struct health_model proposed = env.model;
+    proposed.base.green = 60;
+    proposed.base.red = 30;
+    struct health_preview *pv = malloc(sizeof(*pv));
+    t0 = bench_now();
+    if (!pv || health_preview(st, &proposed, pv))
+        return 1;
+    printf("  model preview: %zu accounts, %zu change band, in %.3f s\n", pv->accounts,
+           pv->changed, bench_now() - t0);
+    free(pv);
     health_env_cleanup(&env);
     printf("  one account explained (GET /accounts/{id}/health work): %.2f ms\n", per);
     printf("  best full pass: %.3f s (target <= 1 s); peak RSS %.0f MB\n", best,
