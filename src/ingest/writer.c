@@ -36,7 +36,8 @@ static pthread_t thread, checkpointer;
 #define CHECKPOINT_EVERY_MS 250
 /* The fold (rollups, last-seen times, the accounts' event streams) is flushed in a commit
  * of its own once the writer has been idle for flush_idle_ms (at light load, a moment after
- * the events), under load in the first commit after it is flush_ms old, and at once when a
+ * the events), under load after the first group of jobs committed once it is flush_ms old
+ * (that group's replies go out first), and at once when a
  * usage report or event listing asks (store_usage_sync). Flushing at every commit would
  * undo the folding: under load the queue is often empty for an instant between commits.
  * Both can be set for tests and tuning: KIZUNA_INGEST_FLUSH_MS, KIZUNA_INGEST_FLUSH_IDLE_MS. */
@@ -105,25 +106,18 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Applies jobs (a list) in one transaction, with the fold flushed into it when force is set,
- * a reader asked, or the last flush is flush_ms old. Returns the outcome for all of them
- * and sets *did_flush. */
-static int commit_jobs(struct store *st, struct ingest_job *jobs, bool force, bool *did_flush)
+/* Applies jobs (a list) in one transaction, or, with jobs NULL, flushes the fold in a
+ * transaction of its own. The flush never rides in a commit of jobs: their replies would
+ * wait for it, and under load nothing would be parsed meanwhile. */
+static int commit_jobs(struct store *st, struct ingest_job *jobs)
 {
-    *did_flush = false;
     int rc = store_begin(st);
     if (rc == KZ_OK)
         rc = store_ingest_begin(st);
     for (struct ingest_job *j = jobs; j && rc == KZ_OK; j = j->next)
         rc = store_ingest_apply(st, &j->batch);
-    if (rc == KZ_OK) {
-        pthread_mutex_lock(&lock);
-        bool flush = force || sync_wanted || stopping || mono_ms() - last_flush_ms >= flush_ms;
-        pthread_mutex_unlock(&lock);
-        if (flush && store_ingest_pending())
-            rc = store_ingest_flush(st);
-        *did_flush = flush && rc == KZ_OK;
-    }
+    if (rc == KZ_OK && !jobs && store_ingest_pending())
+        rc = store_ingest_flush(st);
     if (rc == KZ_OK)
         rc = store_commit(st);
     else
@@ -131,7 +125,6 @@ static int commit_jobs(struct store *st, struct ingest_job *jobs, bool force, bo
     if (rc == KZ_OK) {
         store_ingest_committed();
     } else {
-        *did_flush = false;
         int rrc = store_ingest_reset(st); /* forget what the rolled-back commit folded */
         if (rrc)
             log_error("ingest: cannot fold the unflushed events again: %s", kz_strerror(rrc));
@@ -280,20 +273,36 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&lock);
         if (stop)
             break;
-        bool did_flush = false;
-        if (!jobs && !store_ingest_pending()) {
-            did_flush = true; /* a reader asked, and there is nothing to write */
-            rc = KZ_OK;
-        } else {
-            rc = commit_jobs(st, jobs, idle, &did_flush);
-            if (rc) /* a lock held past the timeout, or a failed flush folded again */
-                rc = commit_jobs(st, jobs, idle, &did_flush);
+        if (jobs) {
+            rc = commit_jobs(st, jobs);
+            if (rc) /* a lock held past the timeout, or a deleted account folded again */
+                rc = commit_jobs(st, jobs);
             last_commit_ms = mono_ms();
             n_commits++;
+            if (rc)
+                log_error("ingest: a group commit failed: %s", kz_strerror(rc));
+            if (rc == KZ_OK)
+                to_syncer(jobs); /* answered once the WAL is on disk */
+            else
+                finish(jobs, rc);
         }
-        if (rc)
-            log_error("ingest: a group commit failed: %s", kz_strerror(rc));
-        if (did_flush) {
+        /* The flush, in its own commit, after the jobs' replies are on their way: when the
+         * writer went idle, a reader asked, the server stops, or the fold is flush_ms old. */
+        pthread_mutex_lock(&lock);
+        bool flush = idle || sync_wanted || stopping || mono_ms() - last_flush_ms >= flush_ms;
+        pthread_mutex_unlock(&lock);
+        if (!flush)
+            continue;
+        rc = KZ_OK;
+        if (store_ingest_pending()) {
+            rc = commit_jobs(st, NULL);
+            if (rc)
+                rc = commit_jobs(st, NULL);
+            n_commits++;
+            if (rc)
+                log_error("ingest: a flush failed: %s", kz_strerror(rc));
+        }
+        if (rc == KZ_OK) {
             pthread_mutex_lock(&lock);
             last_flush_ms = mono_ms();
             n_flushes++;
@@ -302,11 +311,6 @@ static void *writer_main(void *arg)
             pthread_cond_broadcast(&flushed);
             pthread_mutex_unlock(&lock);
             store_ingest_expire(now_unix());
-        }
-        if (jobs && rc == KZ_OK) {
-            to_syncer(jobs); /* answered once the WAL is on disk */
-        } else {
-            finish(jobs, rc);
         }
     }
     store_ingest_close();
