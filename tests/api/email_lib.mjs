@@ -65,9 +65,10 @@ export function verifySignature(secret, headers, raw) {
   return got.length === want.length && crypto.timingSafeEqual(Buffer.from(got), Buffer.from(want));
 }
 
-/* A webhook receiver: answers `fail` times 500 before 200. Each request is recorded as
- * {headers, raw, body, valid} (valid: the signature checked against secretOf()). */
-export async function startHookServer({ fail = 0, secretOf = () => null } = {}) {
+/* A webhook receiver: answers `fail` times 500 (to the bodies failIf accepts) before 200. Each
+ * request is recorded as {headers, raw, body, valid, answered} (valid: the signature checked
+ * against secretOf()). */
+export async function startHookServer({ fail = 0, failIf = () => true, secretOf = () => null } = {}) {
   const got = [];
   let failures = fail;
   const srv = http.createServer((req, res) => {
@@ -76,9 +77,11 @@ export async function startHookServer({ fail = 0, secretOf = () => null } = {}) 
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
       const secret = secretOf();
-      got.push({ url: req.url, headers: req.headers, raw: raw.toString('utf8'), body: JSON.parse(raw.toString('utf8')),
-        valid: secret ? verifySignature(secret, req.headers, raw) : null, answered: failures > 0 ? 500 : 200 });
-      if (failures > 0) { failures--; res.writeHead(500); res.end('down'); return; }
+      const body = JSON.parse(raw.toString('utf8'));
+      const failing = failures > 0 && failIf(body);
+      got.push({ url: req.url, headers: req.headers, raw: raw.toString('utf8'), body,
+        valid: secret ? verifySignature(secret, req.headers, raw) : null, answered: failing ? 500 : 200 });
+      if (failing) { failures--; res.writeHead(500); res.end('down'); return; }
       res.writeHead(200); res.end('ok');
     });
   });

@@ -37,9 +37,20 @@ def raw_header(content, name):
     return '\r\n'.join(out)
 
 
+def auth_login(session):
+    """Who authenticated in this session (None: nobody)."""
+    if not session.authenticated:
+        return None
+    d = session.auth_data
+    if isinstance(d, LoginPassword):
+        return d.login.decode()
+    return d.decode() if isinstance(d, bytes) else str(d)
+
+
 class Sink:
-    def __init__(self, directory):
+    def __init__(self, directory, implicit_tls):
         self.directory = directory
+        self.implicit_tls = implicit_tls  # every session is TLS (a plain client cannot talk)
         self.count = 0
 
     async def handle_DATA(self, server, session, envelope):
@@ -57,9 +68,8 @@ class Sink:
             'content_type': msg.get_content_type(),
             'text': text.get_content() if text else None,
             'html': html.get_content() if html else None,
-            'tls': session.ssl is not None,
-            'auth': (session.auth_data.login.decode()
-                     if isinstance(session.auth_data, LoginPassword) else None),
+            'tls': self.implicit_tls or session.ssl is not None,
+            'auth': auth_login(session),
         }
         self.count += 1
         name = os.path.join(self.directory, '%06d.json' % self.count)
@@ -93,11 +103,13 @@ def main():
         def authenticator(server, session, envelope, mechanism, auth_data):
             ok = (isinstance(auth_data, LoginPassword) and
                   auth_data.login.decode() == a.user and auth_data.password.decode() == a.password)
-            return AuthResult(success=ok, handled=False)
+            return AuthResult(success=ok, handled=False, auth_data=a.user if ok else None)
         kw['authenticator'] = authenticator
         kw['auth_required'] = True
-        kw['auth_require_tls'] = a.tls != 'none'
-    controller = Controller(Sink(a.dir), hostname='127.0.0.1', port=a.port, **kw)
+        # Over STARTTLS, AUTH only after it; implicit TLS is encrypted from the start (aiosmtpd
+        # only knows of STARTTLS, so it must not ask for it then).
+        kw['auth_require_tls'] = a.tls == 'starttls'
+    controller = Controller(Sink(a.dir, a.tls == 'tls'), hostname='127.0.0.1', port=a.port, **kw)
     controller.start()
     print('ready', flush=True)
     done = threading.Event()
