@@ -372,34 +372,6 @@ int store_playbook_runs_list(struct store *st, int64_t playbook_id, int64_t befo
     return rc;
 }
 
-int store_contact_emails(struct store *st, int64_t account_id, const char *role, char ***out,
-                         size_t *n)
-{
-    int rc = KZ_OK;
-    size_t cap = 8, count = 0;
-    char **v = xcalloc(cap, sizeof(*v));
-    sqlite3_stmt *s = db_prepare(st, "SELECT email FROM contacts WHERE account_id = ?"
-                                     " AND role = ? AND email IS NOT NULL ORDER BY id LIMIT 50");
-    db_bind_i64(s, 1, account_id);
-    db_bind_text(s, 2, role);
-    for (;;) {
-        int src = sqlite3_step(s);
-        if (src == SQLITE_DONE)
-            break;
-        if (src != SQLITE_ROW) {
-            rc = db_rc(st, src);
-            break;
-        }
-        if (count == cap)
-            v = xrealloc(v, (cap *= 2) * sizeof(*v));
-        v[count++] = db_col_text(s, 0);
-    }
-    sqlite3_reset(s);
-    *out = v;
-    *n = count;
-    return rc;
-}
-
 /* ------------------------------------------------------------ outbound */
 
 #define OB_COLS                                                                                    \

@@ -90,11 +90,6 @@ int store_playbook_run_add(struct store *st, struct playbook_run *r);
 int store_playbook_runs_list(struct store *st, int64_t playbook_id, int64_t before_id, int limit,
                              struct playbook_run **out, size_t *n);
 
-/* E-mail addresses of the account's contacts with this role (*out: heap array of heap
- * strings, caller frees each and the array). */
-int store_contact_emails(struct store *st, int64_t account_id, const char *role, char ***out,
-                         size_t *n);
-
 /* ---- the outbound queue */
 
 #define OUTBOUND_MAX_ATTEMPTS 8

@@ -28,10 +28,10 @@ export function makeCert() {
   return { cert, key, dir };
 }
 
-/* Starts the SMTP sink; resolves to {port, dir, mails(), stop()}. */
-export async function startSmtpSink({ tls = 'none', cert, key, user, password } = {}) {
+/* Starts the SMTP sink (on port, else a free one); resolves to {port, dir, mails(), stop()}. */
+export async function startSmtpSink({ tls = 'none', cert, key, user, password, port = null } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kizuna-mail-'));
-  const port = await freePort();
+  port = port ?? await freePort();
   const args = [path.join(HERE, 'smtp_sink.py'), '--port', String(port), '--dir', dir, '--tls', tls];
   if (tls !== 'none') args.push('--cert', cert, '--key', key);
   if (user) args.push('--user', user, '--password', password);
