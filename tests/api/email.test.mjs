@@ -5,11 +5,13 @@
 // timeline entry of a delivered email, and signed webhooks with one Idempotency-Key across
 // retries, verified by a local receiver.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { assertProblem, assertStatus, startServer, waitFor } from './lib.mjs';
 import { makeCert, startHookServer, startSmtpSink, verifySignature } from './email_lib.mjs';
 
 const cert = makeCert();
+after(() => fs.rmSync(cert.dir, { recursive: true, force: true }));
 const srv = await startServer({ env: { KIZUNA_CA_FILE: cert.cert } });
 after(() => srv.cleanup());
 const admin = () => srv.as(srv.admin);
