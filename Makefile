@@ -3,7 +3,7 @@
 # `make web` builds the web app (web/ -> web/dist, served by `kizuna serve`).
 
 CC      ?= cc
-PKGS    := libmicrohttpd jansson sqlite3 libsodium zlib
+PKGS    := libmicrohttpd jansson sqlite3 libsodium zlib libcurl
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Isrc -Ibuild/gen $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

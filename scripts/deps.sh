@@ -9,8 +9,8 @@ what=${1:-build}
 mkdir -p build
 exec 9>build/.deps.lock
 command -v flock >/dev/null 2>&1 && flock 9
-pkgs=(pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libcsv-dev zlib1g-dev)
-[ "$what" = test ] && pkgs+=(libcriterion-dev sqlite3 chromium fonts-ipafont-gothic)
+pkgs=(pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libcsv-dev zlib1g-dev libcurl4-openssl-dev)
+[ "$what" = test ] && pkgs+=(libcriterion-dev sqlite3 chromium fonts-ipafont-gothic python3-aiosmtpd openssl)
 # The web app is built with Node.js (Debian's is enough when none is installed).
 command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
 missing=()

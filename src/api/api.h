@@ -181,7 +181,15 @@ int api_playbook_runs(struct req *r);
 int api_playbook_preview(struct req *r);
 int api_playbooks_evaluate(struct req *r);
 int api_outbound_list(struct req *r);
-int api_settings_email_get(struct req *r);
-int api_settings_email_put(struct req *r);
+int api_settings_smtp_get(struct req *r);
+int api_settings_smtp_put(struct req *r);
+
+/* Email templates (api/email_templates.c). */
+int api_email_templates_list(struct req *r);
+int api_email_templates_create(struct req *r);
+int api_email_templates_get(struct req *r);
+int api_email_templates_update(struct req *r);
+int api_email_templates_delete(struct req *r);
+int api_email_template_preview(struct req *r);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * /api/v1/playbooks: automated plays ("when this happens to these accounts, do this"), their
  * runs, preview and evaluation; /api/v1/outbound, the queue of webhooks and emails they
- * produce; /api/v1/settings/email, where emails go. Admins write, viewers read (the route
+ * produce; /api/v1/settings/smtp, where emails go. Admins write, viewers read (the route
  * table). Validation lives in playbooks/playbook.c and names the JSON path of a bad value.
  */
 #include "api/api.h"
@@ -11,7 +11,9 @@
 #include "playbooks/evaluate.h"
 #include "playbooks/outbound.h"
 #include "playbooks/segment_audience.h"
+#include "store/email.h"
 #include "store/playbooks.h"
+#include "util/crypto.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -43,10 +45,24 @@ static int pb_body(struct req *r, json_t *body, struct playbook *p, bool partial
         if (rc)
             return reply_rc(r, rc, "segment"), -1;
     }
-    /* A named assignee must be a user. */
+    /* A named assignee must be a user; a template must exist. */
     size_t i;
     json_t *a;
     json_array_foreach(p->actions, i, a) {
+        json_t *tid = json_object_get(a, "template_id");
+        if (json_is_integer(tid)) {
+            struct email_template t;
+            int rc = store_email_template_get(store_get(), json_integer_value(tid), &t);
+            email_template_cleanup(&t);
+            if (rc == KZ_ENOTFOUND) {
+                snprintf(field, sizeof(field), "actions[%zu].template_id", i);
+                reply_field_error(r, field, "'%s': email template %lld does not exist", field,
+                                  (long long)json_integer_value(tid));
+                return -1;
+            }
+            if (rc)
+                return reply_rc(r, rc, "email template"), -1;
+        }
         json_t *as = json_object_get(a, "assignee");
         if (json_is_integer(as)) {
             struct user u;
@@ -63,6 +79,26 @@ static int pb_body(struct req *r, json_t *body, struct playbook *p, bool partial
         }
     }
     return 0;
+}
+
+/* The API form of p for the caller: webhook secrets only for admins (who configure the
+ * receivers); others see "secret_set": true instead. The caller owns it. */
+static json_t *pb_json_for(struct req *r, const struct playbook *p)
+{
+    json_t *o = pb_to_json(p);
+    if (r->user.role >= ROLE_ADMIN)
+        return o;
+    json_t *acts = json_deep_copy(json_object_get(o, "actions"));
+    size_t i;
+    json_t *a;
+    json_array_foreach(acts, i, a) {
+        if (json_object_get(a, "secret")) {
+            json_object_del(a, "secret");
+            json_object_set_new(a, "secret_set", json_true());
+        }
+    }
+    json_object_set_new(o, "actions", acts ? acts : json_array());
+    return o;
 }
 
 static void pb_to_rec(const struct playbook *p, struct playbook_rec *rec)
@@ -112,7 +148,7 @@ int api_playbooks_list(struct req *r)
         memcpy(p.created_at, v[i].created_at, sizeof(p.created_at));
         memcpy(p.updated_at, v[i].updated_at, sizeof(p.updated_at));
         pb_load(&p, v[i].audience, v[i].trigger, v[i].actions);
-        json_array_append_new(data, pb_to_json(&p));
+        json_array_append_new(data, pb_json_for(r, &p));
         p.name = NULL;
         playbook_cleanup(&p);
     }
@@ -144,7 +180,7 @@ int api_playbooks_create(struct req *r)
     p.id = rec.id;
     memcpy(p.created_at, rec.created_at, sizeof(p.created_at));
     memcpy(p.updated_at, rec.updated_at, sizeof(p.updated_at));
-    ret = reply_json(r, 201, pb_to_json(&p));
+    ret = reply_json(r, 201, pb_json_for(r, &p));
 out:
     rec_json_free(&rec);
     playbook_cleanup(&p);
@@ -159,7 +195,7 @@ int api_playbooks_get(struct req *r)
     if (!id)
         return reply_problem(r, 404, "playbook not found");
     int rc = playbook_load(store_get(), id, &p);
-    int ret = rc ? reply_pb_rc(r, rc, id) : reply_json(r, 200, pb_to_json(&p));
+    int ret = rc ? reply_pb_rc(r, rc, id) : reply_json(r, 200, pb_json_for(r, &p));
     playbook_cleanup(&p);
     return ret;
 }
@@ -189,7 +225,7 @@ int api_playbooks_update(struct req *r)
         goto out;
     }
     memcpy(p.updated_at, rec.updated_at, sizeof(p.updated_at));
-    ret = reply_json(r, 200, pb_to_json(&p));
+    ret = reply_json(r, 200, pb_json_for(r, &p));
 out:
     rec_json_free(&rec);
     playbook_cleanup(&p);
@@ -332,6 +368,7 @@ int api_outbound_list(struct req *r)
         json_object_set_new(o, "last_error", json_str_or_null(v[i].last_error));
         json_object_set_new(o, "created_at", json_string(v[i].created_at));
         json_object_set_new(o, "sent_at", json_str_or_null(v[i].sent_at));
+        json_object_set_new(o, "idempotency_key", json_str_or_null(v[i].idempotency_key));
         json_array_append_new(data, o);
     }
     char *next = more ? api_cursor_encode(NULL, v[shown - 1].id) : NULL;
@@ -343,62 +380,111 @@ out:
     return ret;
 }
 
-/* ------------------------------------------------------------ email settings */
+/* ------------------------------------------------------------ SMTP settings */
 
-/* GET /api/v1/settings/email: {"host","port","from"} (nulls until set). */
-int api_settings_email_get(struct req *r)
+/* GET /api/v1/settings/smtp: {"host","port","tls","user","from","password_set"} (nulls until
+ * set). The password itself is never returned. */
+int api_settings_smtp_get(struct req *r)
 {
     char *text = NULL;
-    int rc = store_setting_get(store_get(), "email", &text);
+    int rc = store_setting_get(store_get(), "smtp", &text);
     if (rc && rc != KZ_ENOTFOUND)
-        return reply_rc(r, rc, "email settings");
-    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
+        return reply_rc(r, rc, "SMTP settings");
+    json_t *c = text ? json_loads(text, 0, NULL) : NULL;
+    if (text)
+        secret_wipe(text);
     free(text);
-    if (!json_is_object(o)) {
-        json_decref(o);
-        o = json_pack("{s:n, s:n, s:n}", "host", "port", "from");
+    json_t *o = json_object();
+    static const char *const keys[] = {"host", "port", "tls", "user", "from", NULL};
+    for (size_t i = 0; keys[i]; i++) {
+        json_t *v = json_object_get(c, keys[i]);
+        json_object_set(o, keys[i], v ? v : json_null());
     }
+    json_object_set_new(o, "password_set",
+                        json_boolean(json_is_string(json_object_get(c, "password"))));
+    json_decref(c);
     return reply_json(r, 200, o);
 }
 
-/* PUT /api/v1/settings/email {"host","port","from"}: SMTP without authentication. */
-int api_settings_email_put(struct req *r)
+/* PUT /api/v1/settings/smtp {"host","port","tls","user","password","from"}: replaces the
+ * settings; a body without "password" keeps the stored one, "password": null clears it. */
+int api_settings_smtp_put(struct req *r)
 {
-    static const char *const known[] = {"host", "port", "from", NULL};
+    static const char *const known[] = {"host", "port", "tls", "user", "password", "from", NULL};
+    static const char *const modes[] = {"none", "starttls", "tls", NULL};
     int ret = 0;
-    char *host = NULL, *from = NULL;
+    char *host = NULL, *from = NULL, *tls = NULL, *user = NULL, *password = NULL, *old = NULL;
     int64_t port = 0;
-    json_t *body = req_json(r);
+    json_t *body = req_json(r), *o = NULL;
     if (!body || fields_known(r, body, known) ||
         field_str(r, body, "host", FIELD_REQUIRED, 253, &host) ||
         field_i64(r, body, "port", FIELD_REQUIRED, 1, 65535, 0, &port) ||
+        field_enum(r, body, "tls", 0, modes, &tls) ||
+        field_str(r, body, "user", FIELD_NULLABLE, 320, &user) ||
         field_str(r, body, "from", FIELD_REQUIRED, 254, &from))
         goto out;
-    if (strpbrk(host, " \t\r\n/")) {
-        ret = reply_field_error(r, "host", "'host' must be a host name or address");
-        goto out;
+    for (const char *c = host; *c; c++) {
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '.' || *c == '-' || *c == ':' || *c == '_')) {
+            ret = reply_field_error(r, "host", "'host' must be a host name or an IP address");
+            goto out;
+        }
     }
     if (!email_valid(from)) {
         ret = reply_field_error(r, "from", "'from' must be an e-mail address");
         goto out;
     }
-    json_t *o = json_pack("{s:s, s:I, s:s}", "host", host, "port", (json_int_t)port, "from",
-                          from);
+    if (user && strpbrk(user, "\r\n")) {
+        ret = reply_field_error(r, "user", "'user' must be one line");
+        goto out;
+    }
+    json_t *pw = json_object_get(body, "password");
+    if (pw && !json_is_null(pw) &&
+        (!json_is_string(pw) || json_string_length(pw) < 1 || json_string_length(pw) > 1000 ||
+         strlen(json_string_value(pw)) != json_string_length(pw))) {
+        ret = reply_field_error(r, "password", "'password' must be a string of 1 to 1000 "
+                                               "bytes, or null to clear it");
+        goto out;
+    }
+    if (json_is_string(pw)) {
+        password = xstrdup(json_string_value(pw));
+    } else if (!pw) { /* absent: keep the stored one */
+        int rc = store_setting_get(store_get(), "smtp", &old);
+        json_t *c = rc == KZ_OK ? json_loads(old, 0, NULL) : NULL;
+        const char *k = json_string_value(json_object_get(c, "password"));
+        password = k ? xstrdup(k) : NULL;
+        json_decref(c);
+        if (rc && rc != KZ_ENOTFOUND) {
+            ret = reply_rc(r, rc, "SMTP settings");
+            goto out;
+        }
+    }
+    o = json_pack("{s:s, s:I, s:s, s:s?, s:s?, s:s}", "host", host, "port", (json_int_t)port,
+                  "tls", tls ? tls : "none", "user", user, "password", password, "from", from);
     char *text = json_dumps(o, JSON_COMPACT);
-    int rc = store_setting_put(store_get(), "email", text);
+    int rc = store_setting_put(store_get(), "smtp", text);
+    secret_wipe(text);
     free(text);
     if (rc) {
-        json_decref(o);
-        ret = reply_rc(r, rc, "email settings");
+        ret = reply_rc(r, rc, "SMTP settings");
         goto out;
     }
     /* Emails that waited for these settings go now. */
     if ((rc = store_outbound_due_now(store_get(), "email")))
-        log_warn("settings/email: queued emails stay scheduled (%d)", rc);
+        log_warn("settings/smtp: queued emails stay scheduled (%d)", rc);
     outbound_wake();
-    ret = reply_json(r, 200, o);
+    ret = api_settings_smtp_get(r);
 out:
+    json_decref(o);
     free(host);
     free(from);
+    free(tls);
+    free(user);
+    if (password)
+        secret_wipe(password);
+    free(password);
+    if (old)
+        secret_wipe(old);
+    free(old);
     return ret;
 }

@@ -145,8 +145,16 @@ const struct route routes[] = {
     R("GET",    "/api/v1/playbooks/:id/runs",                api_playbook_runs,      ROLE_VIEWER, 0),
     R("POST",   "/api/v1/playbooks/:id/preview",             api_playbook_preview,   ROLE_CSM,    0),
     R("GET",    "/api/v1/outbound",                          api_outbound_list,      ROLE_ADMIN,  0),
-    R("GET",    "/api/v1/settings/email",                    api_settings_email_get, ROLE_ADMIN,  0),
-    R("PUT",    "/api/v1/settings/email",                    api_settings_email_put, ROLE_ADMIN,  0),
+    R("GET",    "/api/v1/settings/smtp",                     api_settings_smtp_get,  ROLE_ADMIN,  0),
+    R("PUT",    "/api/v1/settings/smtp",                     api_settings_smtp_put,  ROLE_ADMIN,  0),
+
+    /* Email templates: what send_email actions send. */
+    R("GET",    "/api/v1/email-templates",                   api_email_templates_list,   ROLE_VIEWER, 0),
+    R("POST",   "/api/v1/email-templates",                   api_email_templates_create, ROLE_ADMIN,  0),
+    R("GET",    "/api/v1/email-templates/:id",               api_email_templates_get,    ROLE_VIEWER, 0),
+    R("PATCH",  "/api/v1/email-templates/:id",               api_email_templates_update, ROLE_ADMIN,  0),
+    R("DELETE", "/api/v1/email-templates/:id",               api_email_templates_delete, ROLE_ADMIN,  0),
+    R("POST",   "/api/v1/email-templates/:id/preview",       api_email_template_preview, ROLE_CSM,    0),
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

@@ -13,6 +13,7 @@
 #include "journey/lifecycle.h"
 #include "journey/phase.h"
 #include "playbooks/segment_audience.h"
+#include "store/email.h"
 #include "store/playbooks.h"
 #include "util/util.h"
 
@@ -61,10 +62,10 @@ static void hit_free(struct hit *h)
     json_decref(h->detail);
 }
 
-/* The placeholder values for a firing (flat keys, playbook.c's list). */
-static json_t *vars_for(const struct playbook *p, const struct hit *h)
+/* The placeholder values for a firing (flat keys, playbook.c's list); p and h may be NULL
+ * (a preview of a template for an account c). */
+json_t *playbook_vars(const struct playbook *p, const struct pb_candidate *c, json_t *detail)
 {
-    const struct pb_candidate *c = &h->c;
     json_t *v = json_object();
     json_object_set_new(v, "account.id", json_integer(c->account_id));
     json_object_set_new(v, "account.name", json_string(c->name ? c->name : ""));
@@ -78,9 +79,15 @@ static json_t *vars_for(const struct playbook *p, const struct hit *h)
     json_object_set_new(v, "account.owner", json_string(c->owner_name ? c->owner_name : ""));
     json_object_set_new(v, "owner.name", json_string(c->owner_name ? c->owner_name : ""));
     json_object_set_new(v, "owner.email", json_string(c->owner_email ? c->owner_email : ""));
-    json_object_set_new(v, "playbook.id", json_integer(p->id));
-    json_object_set_new(v, "playbook.name", json_string(p->name ? p->name : ""));
-    json_t *sum = json_object_get(h->detail, "summary");
+    if (p) {
+        json_object_set_new(v, "playbook.id", json_integer(p->id));
+        json_object_set_new(v, "playbook.name", json_string(p->name ? p->name : ""));
+    }
+    if (c->health_score >= 0)
+        json_object_set_new(v, "health.score", json_integer(c->health_score));
+    json_object_set_new(v, "health.band", json_string(c->band ? c->band : ""));
+    json_object_set_new(v, "renewal_date", json_string(c->renewal_date ? c->renewal_date : ""));
+    json_t *sum = json_object_get(detail, "summary");
     json_object_set_new(v, "trigger", json_string(json_is_string(sum) ? json_string_value(sum)
                                                                       : ""));
     return v;
@@ -125,9 +132,133 @@ static json_t *outcome_error(json_t *o, const char *msg)
     return o;
 }
 
-/* Runs one action; returns its outcome object, or NULL on a database failure (rc set). */
+/* ------------------------------------------------------------ emails */
+
+void outbound_key(char out[static OUTBOUND_KEY_MAX], int64_t playbook_id, int64_t account_id,
+                  int64_t fired_at, size_t action, const char *recipient)
+{
+    snprintf(out, OUTBOUND_KEY_MAX, "pb%lld.a%lld.t%lld.x%zu%s%s", (long long)playbook_id,
+             (long long)account_id, (long long)fired_at, action, recipient ? "." : "",
+             recipient ? recipient : "");
+}
+
+int email_render(const char *subject, const char *body_text, const char *body_html, json_t *vars,
+                 json_t *msg)
+{
+    char *sj = pb_render(subject, vars), *tx = pb_render(body_text, vars);
+    /* A subject is one line: line breaks from values become spaces. */
+    for (char *c = sj; *c; c++)
+        if (*c == '\r' || *c == '\n')
+            *c = ' ';
+    json_object_set_new(msg, "subject", json_string(sj));
+    json_object_set_new(msg, "body_text", json_string(tx));
+    if (body_html) {
+        char *ht = pb_render_html(body_html, vars);
+        json_object_set_new(msg, "body_html", json_string(ht));
+        free(ht);
+    }
+    free(sj);
+    free(tx);
+    return 0;
+}
+
+/* One recipient of a send_email action. */
+struct rcpt {
+    int64_t contact_id; /* 0 = the owner */
+    const char *name, *email;
+};
+
+/* Queues one email per recipient of action a (index idx), each rendered with its contact;
+ * fills the outcome o. Returns a kz_rc (database failures only). */
+static int queue_emails(struct store *st, const struct playbook *p, const struct hit *h,
+                        json_t *a, json_t *vars, int64_t now, size_t idx, json_t *o)
+{
+    const char *to = jstr(a, "to");
+    struct contact *cs = NULL;
+    size_t ncs = 0, nr = 0;
+    struct email_template t = {0};
+    int rc = KZ_OK;
+    json_t *tid = json_object_get(a, "template_id");
+    if (str_eq(to, "owner")) {
+        ncs = 0;
+    } else if ((rc = store_contacts_with_role(st, h->c.account_id, to + 5, &cs, &ncs))) {
+        return rc;
+    }
+    struct rcpt *rs = xcalloc(ncs + 1, sizeof(*rs));
+    if (str_eq(to, "owner")) {
+        if (h->c.owner_email && email_valid(h->c.owner_email))
+            rs[nr++] = (struct rcpt){0, h->c.owner_name, h->c.owner_email};
+    } else {
+        for (size_t i = 0; i < ncs; i++)
+            if (email_valid(cs[i].email))
+                rs[nr++] = (struct rcpt){cs[i].id, cs[i].name, cs[i].email};
+    }
+    if (nr == 0) {
+        json_object_set_new(o, "status", json_string("skipped"));
+        json_object_set_new(o, "error", json_string(str_eq(to, "owner")
+                                                        ? "the account has no owner"
+                                                        : "no contact with that role and "
+                                                          "an e-mail address"));
+        goto out;
+    }
+    if (tid) {
+        rc = store_email_template_get(st, json_integer_value(tid), &t);
+        if (rc == KZ_ENOTFOUND) {
+            rc = KZ_OK;
+            outcome_error(o, "the email template does not exist");
+            goto out;
+        }
+        if (rc)
+            goto out;
+    }
+    json_t *ids = json_array(), *addrs = json_array();
+    for (size_t i = 0; i < nr && rc == KZ_OK; i++) {
+        char key[OUTBOUND_KEY_MAX], who[32];
+        json_t *cv = json_deep_copy(vars);
+        json_object_set_new(cv, "contact.name", json_string(rs[i].name ? rs[i].name : ""));
+        json_object_set_new(cv, "contact.email", json_string(rs[i].email));
+        json_t *msg = json_pack("{s:[s]}", "to", rs[i].email);
+        if (tid)
+            email_render(t.subject, t.body_text, t.body_html, cv, msg);
+        else
+            email_render(jstr(a, "subject"), jstr(a, "body"), NULL, cv, msg);
+        if (tid)
+            json_object_set(msg, "template_id", tid);
+        if (rs[i].contact_id)
+            json_object_set_new(msg, "contact_id", json_integer(rs[i].contact_id));
+        snprintf(who, sizeof(who), rs[i].contact_id ? "c%lld" : "owner",
+                 (long long)rs[i].contact_id);
+        outbound_key(key, p->id, h->c.account_id, now, idx, who);
+        char *text = json_dumps(msg, JSON_COMPACT);
+        int64_t id = 0;
+        rc = store_outbound_add(st, "email", text, key, NULL, p->id, h->c.account_id, &id, NULL);
+        if (rc == KZ_OK) {
+            json_array_append_new(ids, json_integer(id));
+            json_array_append_new(addrs, json_string(rs[i].email));
+        }
+        free(text);
+        json_decref(msg);
+        json_decref(cv);
+    }
+    if (rc == KZ_OK) {
+        json_object_set_new(o, "status", json_string("queued"));
+        json_object_set(o, "outbound_id", json_array_get(ids, 0));
+        json_object_set(o, "outbound_ids", ids);
+        json_object_set(o, "to", addrs);
+    }
+    json_decref(ids);
+    json_decref(addrs);
+out:
+    email_template_cleanup(&t);
+    contacts_free(cs, ncs);
+    free(rs);
+    return rc;
+}
+
+/* Runs action number idx; returns its outcome object, or NULL on a database failure (rc
+ * set). */
 static json_t *run_action(struct store *st, const struct playbook *p, const struct hit *h,
-                          json_t *a, json_t *vars, int64_t now, int *rc)
+                          json_t *a, size_t idx, json_t *vars, int64_t now, int *rc)
 {
     const char *type = jstr(a, "type");
     json_t *o = json_pack("{s:s}", "type", type);
@@ -189,8 +320,11 @@ static json_t *run_action(struct store *st, const struct playbook *p, const stru
         json_t *body = render_json(json_object_get(a, "payload"), vars);
         json_t *msg = json_pack("{s:s, s:o}", "url", jstr(a, "url"), "body", body);
         char *text = json_dumps(msg, JSON_COMPACT);
+        char key[OUTBOUND_KEY_MAX];
         int64_t id = 0;
-        *rc = store_outbound_add(st, "webhook", text, p->id, h->c.account_id, &id);
+        outbound_key(key, p->id, h->c.account_id, now, idx, NULL);
+        *rc = store_outbound_add(st, "webhook", text, key, jstr(a, "secret"), p->id,
+                                 h->c.account_id, &id, NULL);
         if (*rc == KZ_OK) {
             json_object_set_new(o, "status", json_string("queued"));
             json_object_set_new(o, "outbound_id", json_integer(id));
@@ -198,49 +332,7 @@ static json_t *run_action(struct store *st, const struct playbook *p, const stru
         free(text);
         json_decref(msg);
     } else if (str_eq(type, "send_email")) {
-        const char *to = jstr(a, "to");
-        json_t *rcpt = json_array();
-        if (str_eq(to, "owner")) {
-            if (h->c.owner_email && email_valid(h->c.owner_email))
-                json_array_append_new(rcpt, json_string(h->c.owner_email));
-        } else {
-            char **em = NULL;
-            size_t n = 0;
-            *rc = store_contact_emails(st, h->c.account_id, to + 5, &em, &n);
-            for (size_t i = 0; i < n; i++) {
-                if (email_valid(em[i]))
-                    json_array_append_new(rcpt, json_string(em[i]));
-                free(em[i]);
-            }
-            free(em);
-        }
-        if (*rc == KZ_OK && json_array_size(rcpt) == 0) {
-            json_object_set_new(o, "status", json_string("skipped"));
-            json_object_set_new(o, "error", json_string(str_eq(to, "owner")
-                                                            ? "the account has no owner"
-                                                            : "no contact with that role and "
-                                                              "an e-mail address"));
-            json_decref(rcpt);
-        } else if (*rc == KZ_OK) {
-            char *subject = pb_render(jstr(a, "subject"), vars);
-            char *body = pb_render(jstr(a, "body"), vars);
-            json_t *msg = json_pack("{s:o, s:s, s:s}", "to", rcpt, "subject", subject, "body",
-                                    body);
-            char *text = json_dumps(msg, JSON_COMPACT);
-            int64_t id = 0;
-            *rc = store_outbound_add(st, "email", text, p->id, h->c.account_id, &id);
-            if (*rc == KZ_OK) {
-                json_object_set_new(o, "status", json_string("queued"));
-                json_object_set_new(o, "outbound_id", json_integer(id));
-                json_object_set(o, "to", json_object_get(msg, "to"));
-            }
-            free(text);
-            free(subject);
-            free(body);
-            json_decref(msg);
-        } else {
-            json_decref(rcpt);
-        }
+        *rc = queue_emails(st, p, h, a, vars, now, idx, o);
     }
     if (*rc) {
         json_decref(o);
@@ -252,7 +344,7 @@ static json_t *run_action(struct store *st, const struct playbook *p, const stru
 /* Fires p for h inside a savepoint: the actions, then the run. */
 static int fire(struct store *st, const struct playbook *p, const struct hit *h, int64_t now)
 {
-    json_t *vars = vars_for(p, h);
+    json_t *vars = playbook_vars(p, &h->c, h->detail);
     json_t *outcomes = json_array();
     int rc = store_begin(st);
     if (rc)
@@ -260,7 +352,7 @@ static int fire(struct store *st, const struct playbook *p, const struct hit *h,
     size_t i;
     json_t *a;
     json_array_foreach(p->actions, i, a) {
-        json_t *o = run_action(st, p, h, a, vars, now, &rc);
+        json_t *o = run_action(st, p, h, a, i, vars, now, &rc);
         if (!o)
             break;
         json_array_append_new(outcomes, o);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "playbooks/playbook.h"
+#include "store/playbooks.h"
 #include "store/store.h"
 
 /*
@@ -27,5 +28,20 @@ int playbooks_evaluate_all(struct store *st, size_t *fired);
 
 /* Loads playbook id from the store into *p (playbook_cleanup). */
 int playbook_load(struct store *st, int64_t id, struct playbook *p);
+
+/* The placeholder values of a rendering for account c (playbook.c's list, flat keys); p and
+ * detail may be NULL (a template preview: no playbook, no trigger). The caller owns it. */
+json_t *playbook_vars(const struct playbook *p, const struct pb_candidate *c, json_t *detail);
+
+/* Renders an email into msg: "subject" (one line), "body_text" (values as they are) and,
+ * when body_html is not NULL, "body_html" (values HTML-escaped). Returns 0. */
+int email_render(const char *subject, const char *body_text, const char *body_html, json_t *vars,
+                 json_t *msg);
+
+/* The idempotency key of an outbound message: what produced it (playbook, account, the run's
+ * time in unix seconds, the action's index, the recipient or NULL). */
+#define OUTBOUND_KEY_MAX 120
+void outbound_key(char out[static OUTBOUND_KEY_MAX], int64_t playbook_id, int64_t account_id,
+                  int64_t fired_at, size_t action, const char *recipient);
 
 #endif

@@ -1,320 +1,272 @@
 /*
- * The outbound worker (outbound.h): the thread, the retry schedule, and two minimal clients
- * over a TCP socket, so that no new dependency is needed: an HTTP/1.1 POST (Connection:
- * close, http:// only) and an SMTP submission without authentication or TLS (a relay on the
- * local network, or a test sink). Both connect with a timeout, read with a timeout, and stop
- * reading at OUTBOUND_RESPONSE_MAX bytes.
+ * The outbound worker (outbound.h): the thread, the retry schedule, and delivery through
+ * libcurl: HTTP(S) POSTs for webhooks (signed, with an Idempotency-Key) and SMTP for emails
+ * (none, STARTTLS or implicit TLS, optional AUTH), each with a connect timeout, an overall
+ * timeout and a cap on what is read back. Emails are built here as MIME messages.
  */
 #include "playbooks/outbound.h"
 
-#include <errno.h>
-#include <stdarg.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
+#include <curl/curl.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
 #include "store/playbooks.h"
+#include "util/crypto.h"
 #include "util/util.h"
 
-/* ------------------------------------------------------------ sockets */
+/* ------------------------------------------------------------ libcurl */
 
-/* A connected socket to host:port, or -1 with err set. */
-static int tcp_connect(const char *host, const char *port, char *err, size_t n)
+/* What a transfer reads back: counted, never kept, stopped at the cap. */
+static size_t on_read_back(char *p, size_t size, size_t nmemb, void *arg)
 {
-    struct addrinfo hints = {0}, *res = NULL, *ai;
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    int g = getaddrinfo(host, port, &hints, &res);
-    if (g) {
-        snprintf(err, n, "cannot resolve %s: %s", host, gai_strerror(g));
+    (void)p;
+    size_t *seen = arg;
+    *seen += size * nmemb;
+    return *seen > OUTBOUND_RESPONSE_MAX ? 0 : size * nmemb;
+}
+
+/* The options every transfer shares. */
+static void curl_common(CURL *c, char *errbuf, size_t *seen)
+{
+    const char *ca = getenv("KIZUNA_CA_FILE");
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)OUTBOUND_CONNECT_TIMEOUT_S);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)OUTBOUND_TIMEOUT_S);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_read_back);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, seen);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (ca && *ca)
+        curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+}
+
+static void curl_error(char *err, size_t n, CURLcode cc, const char *errbuf)
+{
+    snprintf(err, n, "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
+}
+
+/* ------------------------------------------------------------ webhooks */
+
+void outbound_signature(const char *secret, int64_t timestamp, const char *body,
+                        char out[static 72])
+{
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    char ts[24];
+    crypto_auth_hmacsha256_state state;
+    int tl = snprintf(ts, sizeof(ts), "%lld.", (long long)timestamp);
+    crypto_auth_hmacsha256_init(&state, (const unsigned char *)secret, strlen(secret));
+    crypto_auth_hmacsha256_update(&state, (const unsigned char *)ts, (unsigned long long)tl);
+    crypto_auth_hmacsha256_update(&state, (const unsigned char *)body, strlen(body));
+    crypto_auth_hmacsha256_final(&state, mac);
+    memcpy(out, "sha256=", 7);
+    sodium_bin2hex(out + 7, 65, mac, sizeof(mac));
+}
+
+int outbound_http_post(const char *url, const char *body, const char *key, const char *secret,
+                       char *err, size_t n)
+{
+    char errbuf[CURL_ERROR_SIZE] = "", line[300];
+    size_t seen = 0;
+    struct curl_slist *hdr = NULL;
+    int ret = -1;
+    CURL *c = curl_easy_init();
+    if (!c) {
+        snprintf(err, n, "cannot start a transfer");
         return -1;
     }
-    int fd = -1;
-    snprintf(err, n, "cannot connect to %s:%s", host, port);
-    for (ai = res; ai; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd < 0)
-            continue;
-        int fl = fcntl(fd, F_GETFL, 0);
-        fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-        int c = connect(fd, ai->ai_addr, ai->ai_addrlen);
-        if (c < 0 && errno == EINPROGRESS) {
-            struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-            int soerr = 0;
-            socklen_t len = sizeof(soerr);
-            if (poll(&pfd, 1, OUTBOUND_TIMEOUT_S * 1000) == 1 &&
-                getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && soerr == 0)
-                c = 0;
-            else if (soerr)
-                snprintf(err, n, "cannot connect to %s:%s: %s", host, port, strerror(soerr));
-            else
-                snprintf(err, n, "connecting to %s:%s timed out", host, port);
-        }
-        if (c == 0) {
-            fcntl(fd, F_SETFL, fl);
-            struct timeval tv = {.tv_sec = OUTBOUND_TIMEOUT_S};
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-            break;
-        }
-        close(fd);
-        fd = -1;
+    curl_common(c, errbuf, &seen);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "kizuna/" KZ_VERSION);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+    hdr = curl_slist_append(hdr, "Content-Type: application/json");
+    hdr = curl_slist_append(hdr, "Expect:");
+    if (key) {
+        snprintf(line, sizeof(line), "Idempotency-Key: %s", key);
+        hdr = curl_slist_append(hdr, line);
     }
-    freeaddrinfo(res);
-    return fd;
-}
-
-static int send_all(int fd, const char *p, size_t len)
-{
-    while (len) {
-        ssize_t w = send(fd, p, len, MSG_NOSIGNAL);
-        if (w <= 0) {
-            if (w < 0 && errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        len -= (size_t)w;
+    if (secret) {
+        char sig[72];
+        int64_t ts = now_unix();
+        outbound_signature(secret, ts, body, sig);
+        snprintf(line, sizeof(line), "X-Kizuna-Timestamp: %lld", (long long)ts);
+        hdr = curl_slist_append(hdr, line);
+        snprintf(line, sizeof(line), "X-Kizuna-Signature: %s", sig);
+        hdr = curl_slist_append(hdr, line);
     }
-    return 0;
-}
-
-/* ------------------------------------------------------------ HTTP */
-
-int outbound_http_post(const char *url, const char *body, char *err, size_t n)
-{
-    char host[256], port[8] = "80";
-    const char *path;
-    int ret = -1, fd = -1;
-    struct buf req, resp;
-    buf_init(&req, 0);
-    buf_init(&resp, OUTBOUND_RESPONSE_MAX);
-    if (strncmp(url, "http://", 7) != 0) {
-        snprintf(err, n, "only http:// URLs are supported");
-        goto out;
-    }
-    const char *h = url + 7;
-    path = strchr(h, '/');
-    size_t hl = path ? (size_t)(path - h) : strlen(h);
-    if (!path)
-        path = "/";
-    const char *hend = h + hl, *colon = NULL;
-    if (*h == '[') { /* [v6]:port */
-        const char *rb = memchr(h, ']', hl);
-        if (!rb) {
-            snprintf(err, n, "bad URL host");
-            goto out;
-        }
-        snprintf(host, sizeof(host), "%.*s", (int)(rb - h - 1), h + 1);
-        colon = rb + 1 < hend && rb[1] == ':' ? rb + 1 : NULL;
-    } else {
-        colon = memchr(h, ':', hl);
-        size_t l = colon ? (size_t)(colon - h) : hl;
-        if (l == 0 || l >= sizeof(host)) {
-            snprintf(err, n, "bad URL host");
-            goto out;
-        }
-        snprintf(host, sizeof(host), "%.*s", (int)l, h);
-    }
-    if (colon) {
-        long p;
-        char tmp[8];
-        size_t pl = (size_t)(hend - colon - 1);
-        snprintf(tmp, sizeof(tmp), "%.*s", (int)(pl < 7 ? pl : 7), colon + 1);
-        if (pl == 0 || pl > 5 || parse_int_range(tmp, 1, 65535, &p)) {
-            snprintf(err, n, "bad URL port");
-            goto out;
-        }
-        snprintf(port, sizeof(port), "%ld", p);
-    }
-    if ((fd = tcp_connect(host, port, err, n)) < 0)
-        goto out;
-    buf_printf(&req,
-               "POST %s HTTP/1.1\r\nHost: %.*s\r\nUser-Agent: kizuna/" KZ_VERSION
-               "\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-               "Connection: close\r\n\r\n",
-               path, (int)hl, h, strlen(body));
-    buf_append(&req, body, strlen(body));
-    if (send_all(fd, req.p, req.len)) {
-        snprintf(err, n, "sending the request failed: %s", strerror(errno));
-        goto out;
-    }
-    char chunk[4096];
-    for (;;) {
-        ssize_t r = recv(fd, chunk, sizeof(chunk), 0);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            snprintf(err, n, "reading the response failed: %s",
-                     errno == EAGAIN ? "timed out" : strerror(errno));
-            goto out;
-        }
-        if (r == 0 || buf_append(&resp, chunk, (size_t)r))
-            break; /* closed, or the cap: the status line is all we need */
-        if (resp.len >= 12 && memchr(resp.p, '\n', resp.len))
-            break;
-    }
-    int status = 0;
-    if (resp.len < 12 || sscanf(resp.p, "HTTP/1.%*1[01] %3d", &status) != 1) {
-        snprintf(err, n, "no HTTP response");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+    CURLcode cc = curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    /* A 2xx whose answer passed the cap was still received. */
+    if (cc != CURLE_OK && !(cc == CURLE_WRITE_ERROR && status >= 200 && status <= 299)) {
+        curl_error(err, n, cc, errbuf);
         goto out;
     }
     if (status < 200 || status > 299) {
-        snprintf(err, n, "HTTP %d", status);
+        snprintf(err, n, "HTTP %ld", status);
         goto out;
     }
     ret = 0;
 out:
-    if (fd >= 0)
-        close(fd);
-    buf_free(&req);
-    buf_free(&resp);
+    curl_slist_free_all(hdr);
+    curl_easy_cleanup(c);
     return ret;
 }
 
-/* ------------------------------------------------------------ SMTP */
+/* ------------------------------------------------------------ email */
 
-/* Reads one SMTP reply (possibly multi-line); returns its code, or -1. */
-static int smtp_reply(int fd, struct buf *in)
-{
-    for (;;) {
-        /* A complete reply: its last line is "NNN " + text + CRLF. */
-        char *p = in->p;
-        while (p && *p) {
-            char *eol = strstr(p, "\n");
-            if (!eol)
-                break;
-            if (eol - p >= 3 && (eol - p == 3 || p[3] == ' ' || p[3] == '\r')) {
-                int code = -1;
-                if (p[0] >= '1' && p[0] <= '5' && p[1] >= '0' && p[1] <= '9' && p[2] >= '0' &&
-                    p[2] <= '9')
-                    code = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
-                buf_reset(in);
-                return code;
-            }
-            p = eol + 1;
-        }
-        char chunk[1024];
-        ssize_t r = recv(fd, chunk, sizeof(chunk), 0);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0 || buf_append(in, chunk, (size_t)r))
-            return -1;
-    }
-}
-
-static int smtp_cmd(int fd, struct buf *in, int want, char *err, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
-static int smtp_cmd(int fd, struct buf *in, int want, char *err, size_t n, const char *fmt, ...)
-{
-    char line[1100];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    if (send_all(fd, line, strlen(line))) {
-        snprintf(err, n, "SMTP send failed");
-        return -1;
-    }
-    int code = smtp_reply(fd, in);
-    if (code != want) {
-        snprintf(err, n, "SMTP %.4s answered %d", line, code);
-        return -1;
-    }
-    return 0;
-}
-
-static char *b64(const char *s)
+/* Appends s base64-encoded in lines of 76 characters, each ended by CRLF. */
+static void put_base64(struct buf *b, const char *s)
 {
     size_t len = strlen(s);
-    size_t cap = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
-    char *o = xmalloc(cap);
-    sodium_bin2base64(o, cap, (const unsigned char *)s, len, sodium_base64_VARIANT_ORIGINAL);
-    return o;
+    for (size_t off = 0; off < len || off == 0; off += 57) {
+        size_t k = len - off < 57 ? len - off : 57;
+        char line[80];
+        sodium_bin2base64(line, sizeof(line), (const unsigned char *)s + off, k,
+                          sodium_base64_VARIANT_ORIGINAL);
+        buf_printf(b, "%s\r\n", line);
+        if (len == 0)
+            break;
+    }
 }
 
-int outbound_smtp_send(const char *host, int port, const char *from, const char *const *to,
-                       size_t nto, const char *subject, const char *body, char *err, size_t n)
+/* Appends the Subject header: as it is when printable ASCII, else RFC 2047 encoded words of
+ * at most 45 bytes of UTF-8 each (whole characters), folded one word a line. */
+static void put_subject(struct buf *b, const char *s)
 {
-    char ports[8];
-    int ret = -1;
-    struct buf in, msg;
-    buf_init(&in, OUTBOUND_RESPONSE_MAX);
-    buf_init(&msg, 0);
-    snprintf(ports, sizeof(ports), "%d", port);
-    int fd = tcp_connect(host, ports, err, n);
-    if (fd < 0)
-        goto out;
-    if (smtp_reply(fd, &in) != 220) {
-        snprintf(err, n, "SMTP server did not greet");
-        goto out;
+    bool plain = strlen(s) <= 900;
+    for (const unsigned char *c = (const unsigned char *)s; *c && plain; c++)
+        plain = *c >= ' ' && *c < 0x7f;
+    if (plain && !strstr(s, "=?")) {
+        buf_printf(b, "Subject: %s\r\n", s);
+        return;
     }
-    if (smtp_cmd(fd, &in, 250, err, n, "EHLO kizuna\r\n") ||
-        smtp_cmd(fd, &in, 250, err, n, "MAIL FROM:<%s>\r\n", from))
-        goto out;
-    for (size_t i = 0; i < nto; i++)
-        if (smtp_cmd(fd, &in, 250, err, n, "RCPT TO:<%s>\r\n", to[i]))
-            goto out;
-    if (smtp_cmd(fd, &in, 354, err, n, "DATA\r\n"))
-        goto out;
-    char date[64], *subj = b64(subject);
-    time_t now = time(NULL);
+    buf_printf(b, "Subject:");
+    size_t len = strlen(s), off = 0;
+    if (len == 0)
+        buf_printf(b, " \r\n");
+    while (off < len) {
+        size_t k = len - off < 45 ? len - off : 45;
+        while (off + k < len && (((unsigned char)s[off + k]) & 0xC0) == 0x80)
+            k--; /* do not split a character */
+        char word[80];
+        sodium_bin2base64(word, sizeof(word), (const unsigned char *)s + off, k,
+                          sodium_base64_VARIANT_ORIGINAL);
+        buf_printf(b, "%s=?UTF-8?B?%s?=\r\n", off ? " " : " ", word);
+        off += k;
+    }
+}
+
+char *outbound_email_message(const char *from, const char *const *to, size_t nto,
+                             const char *subject, const char *text, const char *html,
+                             const char *message_id, time_t date)
+{
+    struct buf b;
+    char when[64], boundary[40];
     struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-    buf_printf(&msg, "From: %s\r\nTo: ", from);
+    buf_init(&b, 0);
+    gmtime_r(&date, &tm);
+    strftime(when, sizeof(when), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+    buf_printf(&b, "From: %s\r\nTo: ", from);
     for (size_t i = 0; i < nto; i++)
-        buf_printf(&msg, "%s%s", i ? ", " : "", to[i]);
-    buf_printf(&msg,
-               "\r\nSubject: =?UTF-8?B?%s?=\r\nDate: %s\r\nMIME-Version: 1.0\r\n"
-               "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n"
-               "X-Mailer: kizuna\r\n\r\n",
-               subj, date);
-    free(subj);
-    /* CRLF line ends; a line starting with '.' gets another one (RFC 5321 4.5.2). */
-    bool bol = true;
-    for (const char *p = body; *p; p++) {
-        if (bol && *p == '.')
-            buf_append(&msg, ".", 1);
-        if (*p == '\r')
-            continue;
-        if (*p == '\n') {
-            buf_append(&msg, "\r\n", 2);
-            bol = true;
-            continue;
-        }
-        buf_append(&msg, p, 1);
-        bol = false;
+        buf_printf(&b, "%s%s", i ? ", " : "", to[i]);
+    buf_printf(&b, "\r\n");
+    put_subject(&b, subject);
+    buf_printf(&b, "Date: %s\r\nMessage-ID: <%s>\r\nMIME-Version: 1.0\r\nX-Mailer: kizuna\r\n",
+               when, message_id);
+    if (!html) {
+        buf_printf(&b, "Content-Type: text/plain; charset=UTF-8\r\n"
+                       "Content-Transfer-Encoding: base64\r\n\r\n");
+        put_base64(&b, text);
+        return buf_steal(&b);
     }
-    buf_append(&msg, "\r\n.\r\n", 5);
-    if (send_all(fd, msg.p, msg.len)) {
-        snprintf(err, n, "SMTP send failed");
+    unsigned char rnd[12];
+    char hex[25];
+    randombytes_buf(rnd, sizeof(rnd));
+    sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+    snprintf(boundary, sizeof(boundary), "=_kizuna_%s", hex);
+    buf_printf(&b, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n", boundary);
+    buf_printf(&b, "--%s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+                   "Content-Transfer-Encoding: base64\r\n\r\n", boundary);
+    put_base64(&b, text);
+    buf_printf(&b, "--%s\r\nContent-Type: text/html; charset=UTF-8\r\n"
+                   "Content-Transfer-Encoding: base64\r\n\r\n", boundary);
+    put_base64(&b, html);
+    buf_printf(&b, "--%s--\r\n", boundary);
+    return buf_steal(&b);
+}
+
+struct upload {
+    const char *p;
+    size_t left;
+};
+
+static size_t on_upload(char *dst, size_t size, size_t nmemb, void *arg)
+{
+    struct upload *u = arg;
+    size_t k = size * nmemb < u->left ? size * nmemb : u->left;
+    memcpy(dst, u->p, k);
+    u->p += k;
+    u->left -= k;
+    return k;
+}
+
+int outbound_smtp_send(const struct smtp_config *cfg, const char *const *to, size_t nto,
+                       const char *message, char *err, size_t n)
+{
+    char errbuf[CURL_ERROR_SIZE] = "", url[300], from[300];
+    size_t seen = 0;
+    struct curl_slist *rcpt = NULL;
+    struct upload up = {message, strlen(message)};
+    int ret = -1;
+    bool tls = str_eq(cfg->tls, "tls");
+    CURL *c = curl_easy_init();
+    if (!c) {
+        snprintf(err, n, "cannot start a transfer");
+        return -1;
+    }
+    curl_common(c, errbuf, &seen);
+    snprintf(url, sizeof(url), strchr(cfg->host, ':') ? "%s://[%s]:%d/kizuna" : "%s://%s:%d/kizuna",
+             tls ? "smtps" : "smtp", cfg->host, cfg->port);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    if (str_eq(cfg->tls, "starttls"))
+        curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+    if (cfg->user && *cfg->user) {
+        curl_easy_setopt(c, CURLOPT_USERNAME, cfg->user);
+        curl_easy_setopt(c, CURLOPT_PASSWORD, cfg->password ? cfg->password : "");
+    }
+    snprintf(from, sizeof(from), "<%s>", cfg->from);
+    curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
+    for (size_t i = 0; i < nto; i++) {
+        char r[330];
+        snprintf(r, sizeof(r), "<%s>", to[i]);
+        rcpt = curl_slist_append(rcpt, r);
+    }
+    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, on_upload);
+    curl_easy_setopt(c, CURLOPT_READDATA, &up);
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)up.left);
+    CURLcode cc = curl_easy_perform(c);
+    if (cc != CURLE_OK) {
+        curl_error(err, n, cc, errbuf);
         goto out;
     }
-    int code = smtp_reply(fd, &in);
-    if (code != 250) {
-        snprintf(err, n, "SMTP refused the message (%d)", code);
-        goto out;
-    }
-    smtp_cmd(fd, &in, 221, err, n, "QUIT\r\n");
     ret = 0;
 out:
-    if (fd >= 0)
-        close(fd);
-    buf_free(&in);
-    buf_free(&msg);
+    curl_slist_free_all(rcpt);
+    curl_easy_cleanup(c);
     return ret;
 }
 
@@ -328,10 +280,72 @@ int64_t outbound_backoff(int64_t attempts)
     return d < 3600 ? d : 3600;
 }
 
-/* 0 delivered, -1 failed (err says why), 1 the channel is not configured (err says so). */
-static int deliver(struct store *st, const struct outbound_msg *m, char *err, size_t n)
+/* The domain of an address ("example.com" of "cs@example.com"). */
+static const char *domain_of(const char *addr)
 {
-    json_t *p = json_loads(m->payload, 0, NULL);
+    const char *at = addr ? strrchr(addr, '@') : NULL;
+    return at && at[1] ? at + 1 : "kizuna.invalid";
+}
+
+/* Sends email message m. 0 delivered, -1 failed (err says why), 1 the SMTP settings are
+ * missing (err says so). */
+static int deliver_email(struct store *st, const struct outbound_msg *m, json_t *p, char *err,
+                         size_t n)
+{
+    char *cfg = NULL;
+    json_t *c = NULL;
+    int ret = -1;
+    if (store_setting_get(st, "smtp", &cfg) == KZ_OK)
+        c = json_loads(cfg, 0, NULL);
+    if (cfg)
+        secret_wipe(cfg);
+    free(cfg);
+    struct smtp_config sc = {
+        .host = json_string_value(json_object_get(c, "host")),
+        .port = (int)json_integer_value(json_object_get(c, "port")),
+        .tls = json_string_value(json_object_get(c, "tls")),
+        .user = json_string_value(json_object_get(c, "user")),
+        .password = json_string_value(json_object_get(c, "password")),
+        .from = json_string_value(json_object_get(c, "from")),
+    };
+    json_t *to = json_object_get(p, "to");
+    if (!sc.host || !sc.from || sc.port <= 0) {
+        snprintf(err, n, "SMTP settings are missing (PUT /api/v1/settings/smtp)");
+        ret = 1; /* not an attempt: wait for the settings */
+    } else if (json_is_array(to) && json_array_size(to) > 0 && json_array_size(to) <= 50) {
+        const char *rcpt[50];
+        size_t k = 0, i;
+        json_t *x;
+        json_array_foreach(to, i, x) {
+            if (json_is_string(x))
+                rcpt[k++] = json_string_value(x);
+        }
+        const char *subject = json_string_value(json_object_get(p, "subject"));
+        const char *text = json_string_value(json_object_get(p, "body_text"));
+        if (!text) /* queued before templates (010's form) */
+            text = json_string_value(json_object_get(p, "body"));
+        char *mid = xasprintf("%s@%s", m->idempotency_key ? m->idempotency_key : "kizuna",
+                              domain_of(sc.from));
+        char *msg = outbound_email_message(sc.from, rcpt, k, subject ? subject : "",
+                                           text ? text : "",
+                                           json_string_value(json_object_get(p, "body_html")),
+                                           mid, time(NULL));
+        ret = outbound_smtp_send(&sc, rcpt, k, msg, err, n);
+        free(msg);
+        free(mid);
+    } else {
+        snprintf(err, n, "email payload has no recipients");
+    }
+    json_decref(c);
+    return ret;
+}
+
+/* 0 delivered, -1 failed (err says why), 1 the channel is not configured (err says so).
+ * *p gets the parsed payload (the caller frees it). */
+static int deliver(struct store *st, const struct outbound_msg *m, json_t **pp, char *err,
+                   size_t n)
+{
+    json_t *p = *pp = json_loads(m->payload, 0, NULL);
     int ret = -1;
     if (!p) {
         snprintf(err, n, "payload is not JSON");
@@ -341,42 +355,51 @@ static int deliver(struct store *st, const struct outbound_msg *m, char *err, si
         json_t *url = json_object_get(p, "url");
         char *body = json_dumps(json_object_get(p, "body"), JSON_COMPACT);
         if (json_is_string(url) && body)
-            ret = outbound_http_post(json_string_value(url), body, err, n);
+            ret = outbound_http_post(json_string_value(url), body, m->idempotency_key,
+                                     m->secret, err, n);
         else
             snprintf(err, n, "webhook payload lacks url or body");
         free(body);
     } else {
-        char *cfg = NULL;
-        json_t *c = NULL;
-        if (store_setting_get(st, "email", &cfg) == KZ_OK)
-            c = json_loads(cfg, 0, NULL);
-        free(cfg);
-        json_t *to = json_object_get(p, "to");
-        const char *host = json_string_value(json_object_get(c, "host"));
-        const char *from = json_string_value(json_object_get(c, "from"));
-        int port = (int)json_integer_value(json_object_get(c, "port"));
-        if (!host || !from || port <= 0) {
-            snprintf(err, n, "email settings are missing (PUT /api/v1/settings/email)");
-            ret = 1; /* not an attempt: wait for the settings */
-        } else if (json_is_array(to) && json_array_size(to) > 0 && json_array_size(to) <= 50) {
-            const char *rcpt[50];
-            size_t k = 0, i;
-            json_t *x;
-            json_array_foreach(to, i, x) {
-                if (json_is_string(x))
-                    rcpt[k++] = json_string_value(x);
-            }
-            const char *subject = json_string_value(json_object_get(p, "subject"));
-            const char *body = json_string_value(json_object_get(p, "body"));
-            ret = outbound_smtp_send(host, port, from, rcpt, k, subject ? subject : "",
-                                     body ? body : "", err, n);
-        } else {
-            snprintf(err, n, "email payload has no recipients");
-        }
-        json_decref(c);
+        ret = deliver_email(st, m, p, err, n);
     }
-    json_decref(p);
     return ret;
+}
+
+/* Records a delivered email on its account's timeline: type email, the subject, the
+ * recipients (and the contact it went to). */
+static int log_email(struct store *st, const struct outbound_msg *m, json_t *p)
+{
+    if (!m->account_id)
+        return KZ_OK;
+    struct timeline_entry e = {0};
+    struct buf body;
+    int64_t contact = json_integer_value(json_object_get(p, "contact_id"));
+    size_t i;
+    json_t *x;
+    buf_init(&body, 0);
+    buf_printf(&body, "To:");
+    json_array_foreach(json_object_get(p, "to"), i, x) buf_printf(&body, " %s",
+                                                                   json_string_value(x));
+    buf_printf(&body, "\nMessage-ID: %s", m->idempotency_key ? m->idempotency_key : "");
+    e.account_id = m->account_id;
+    e.type = xstrdup("email");
+    time_format(now_unix(), e.occurred_at);
+    const char *subject = json_string_value(json_object_get(p, "subject"));
+    e.summary = xstrdup(subject && *subject ? subject : "(no subject)");
+    e.body = buf_steal(&body);
+    if (contact > 0) {
+        e.contact_ids = xmalloc(sizeof(int64_t));
+        e.contact_ids[0] = contact;
+        e.ncontacts = 1;
+    }
+    int rc = store_timeline_create(st, &e);
+    if (rc == KZ_EINVAL) { /* the contact was deleted since: log without it */
+        e.ncontacts = 0;
+        rc = store_timeline_create(st, &e);
+    }
+    timeline_entry_cleanup(&e);
+    return rc;
 }
 
 static pthread_mutex_t ob_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -395,23 +418,35 @@ static void drain(struct store *st)
         return;
     for (size_t i = 0; i < n; i++) {
         char err[300] = "", next[21];
-        int d = deliver(st, &v[i], err, sizeof(err));
+        json_t *p = NULL;
+        int d = deliver(st, &v[i], &p, err, sizeof(err));
         int ok = d == 0, rc;
         int64_t attempts = v[i].attempts + 1;
         if (d == 1) { /* not configured: look again in a minute, no attempt counted */
             time_format(now_unix() + OUTBOUND_UNCONFIGURED_S, next);
             if ((rc = store_outbound_defer(st, v[i].id, err, next)))
                 log_warn("outbound %lld: deferring failed (%d)", (long long)v[i].id, rc);
+            json_decref(p);
             continue;
         }
         time_format(now_unix() + outbound_backoff(attempts), next);
-        rc = store_outbound_attempt(st, v[i].id, ok ? NULL : err,
-                                    ok || attempts >= OUTBOUND_MAX_ATTEMPTS ? NULL : next);
+        /* Sent and, for an email, its timeline entry: together. */
+        rc = store_begin(st);
+        if (rc == KZ_OK)
+            rc = store_outbound_attempt(st, v[i].id, ok ? NULL : err,
+                                        ok || attempts >= OUTBOUND_MAX_ATTEMPTS ? NULL : next);
+        if (rc == KZ_OK && ok && strcmp(v[i].kind, "email") == 0)
+            rc = log_email(st, &v[i], p);
+        if (rc == KZ_OK)
+            rc = store_commit(st);
+        else
+            store_rollback(st);
         if (!ok)
             log_warn("outbound %lld (%s) attempt %lld failed: %s", (long long)v[i].id,
                      v[i].kind, (long long)attempts, err);
         if (rc)
             log_warn("outbound %lld: recording the attempt failed (%d)", (long long)v[i].id, rc);
+        json_decref(p);
     }
     outbound_msgs_free(v, n);
 }
@@ -448,8 +483,12 @@ void outbound_wake(void)
 int outbound_start(void)
 {
     ob_stop = false;
-    if (pthread_create(&ob_thread, NULL, ob_main, NULL))
+    if (curl_global_init(CURL_GLOBAL_DEFAULT))
         return -1;
+    if (pthread_create(&ob_thread, NULL, ob_main, NULL)) {
+        curl_global_cleanup();
+        return -1;
+    }
     ob_running = true;
     return 0;
 }
@@ -464,4 +503,5 @@ void outbound_stop(void)
     pthread_mutex_unlock(&ob_lock);
     pthread_join(ob_thread, NULL);
     ob_running = false;
+    curl_global_cleanup();
 }

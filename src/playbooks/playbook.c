@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/crypto.h"
 #include "util/util.h"
 
 void playbook_cleanup(struct playbook *p)
@@ -84,8 +85,8 @@ static const char *const action_names[] = {
 static const char *const action_params[][6] = {
     [PB_CREATE_TASK] = {"title", "task_type", "due_in_days", "assignee", NULL},
     [PB_SET_FIELD] = {"field", "value", NULL},
-    [PB_CALL_WEBHOOK] = {"url", "payload", NULL},
-    [PB_SEND_EMAIL] = {"to", "subject", "body", NULL},
+    [PB_CALL_WEBHOOK] = {"url", "payload", "secret", NULL},
+    [PB_SEND_EMAIL] = {"to", "template_id", "subject", "body", NULL},
 };
 
 static int index_of(const char *s, const char *const *list)
@@ -100,7 +101,8 @@ static int index_of(const char *s, const char *const *list)
 static const char *const placeholders[] = {
     "account.id", "account.name", "account.tier", "account.phase", "account.renewal_date",
     "account.health_score", "account.health_band", "account.owner", "owner.name", "owner.email",
-    "playbook.id", "playbook.name", "trigger", NULL,
+    "playbook.id", "playbook.name", "trigger", "contact.name", "contact.email", "health.score",
+    "health.band", "renewal_date", NULL,
 };
 
 bool pb_placeholder_known(const char *name, size_t len)
@@ -130,6 +132,13 @@ static int check_template(struct perr *e, const char *path, const char *s)
         p = q + 2;
     }
     return 0;
+}
+
+int pb_check_template(const char *path, const char *s, char *msg, size_t msgsz)
+{
+    char field[8];
+    struct perr e = {field, sizeof(field), msg, msgsz};
+    return check_template(&e, path, s);
 }
 
 /* A string of 1..maxlen bytes without NUL, not only spaces. */
@@ -383,12 +392,12 @@ static int parse_action(struct perr *e, json_t *a, size_t i)
     case PB_CALL_WEBHOOK: {
         if (get_str(e, a, "url", P("url"), true, 2000, &s))
             return -1;
-        bool clean = true; /* no spaces or control characters: they would end the request line */
+        bool clean = true; /* no spaces or control characters */
         for (const unsigned char *c = (const unsigned char *)s; *c; c++)
             clean = clean && *c > ' ' && *c != 0x7f;
-        if (strncmp(s, "http://", 7) != 0 || !s[7] || s[7] == '/' || !clean)
-            return fail(e, path, "'%s' must be an http:// URL (https is not supported yet)",
-                        path);
+        size_t sl = strncmp(s, "http://", 7) == 0 ? 7 : strncmp(s, "https://", 8) == 0 ? 8 : 0;
+        if (!sl || !s[sl] || s[sl] == '/' || !clean)
+            return fail(e, path, "'%s' must be an http:// or https:// URL", path);
         json_t *v = json_object_get(a, "payload");
         if (!v)
             return fail(e, P("payload"), "'%s' is required: the JSON to post, e.g. "
@@ -397,6 +406,16 @@ static int parse_action(struct perr *e, json_t *a, size_t i)
             return fail(e, P("payload"), "'%s' must be a JSON object", path);
         if (check_json_templates(e, P("payload"), v, 0))
             return -1;
+        if (get_str(e, a, "secret", P("secret"), false, 200, &s))
+            return -1;
+        if (s) {
+            bool printable = strlen(s) >= 16;
+            for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+                printable = printable && *c > ' ' && *c < 0x7f;
+            if (!printable)
+                return fail(e, path, "'%s' must be 16 to 200 printable ASCII characters "
+                                     "without spaces (omit it and the server makes one)", path);
+        }
         break;
     }
     case PB_SEND_EMAIL: {
@@ -406,6 +425,16 @@ static int parse_action(struct perr *e, json_t *a, size_t i)
             !(strncmp(s, "role:", 5) == 0 && index_of(s + 5, contact_roles) >= 0))
             return fail(e, path, "'%s' must be owner or role:decision_maker|champion|admin|"
                                  "user", path);
+        json_t *tid = json_object_get(a, "template_id");
+        if (tid) {
+            if (!json_is_integer(tid) || json_integer_value(tid) <= 0)
+                return fail(e, P("template_id"), "'%s' must be an email template id", path);
+            if (json_object_get(a, "subject") || json_object_get(a, "body"))
+                return fail(e, json_object_get(a, "subject") ? P("subject") : P("body"),
+                            "'%s' cannot be given with a template_id (the template has it)",
+                            path);
+            break;
+        }
         if (get_str(e, a, "subject", P("subject"), true, 500, &s) ||
             check_template(e, path, s) ||
             get_str(e, a, "body", P("body"), true, 100000, &s) || check_template(e, path, s))
@@ -479,8 +508,28 @@ int pb_parse(json_t *root, struct playbook *p, bool partial, char *field, size_t
         p->trigger_json = json_deep_copy(v);
     }
     if (acts) {
+        json_t *copy = json_deep_copy(acts);
+        /* A webhook without a secret keeps the one its action had (same place, same URL),
+         * or gets a new one. */
+        size_t i;
+        json_t *a;
+        json_array_foreach(copy, i, a) {
+            if (!str_eq(json_string_value(json_object_get(a, "type")), "call_webhook") ||
+                json_object_get(a, "secret"))
+                continue;
+            json_t *old = json_array_get(p->actions, i);
+            json_t *os = json_object_get(old, "secret");
+            if (json_is_string(os) && str_eq(json_string_value(json_object_get(old, "url")),
+                                             json_string_value(json_object_get(a, "url")))) {
+                json_object_set(a, "secret", os);
+            } else {
+                char *secret = token_new("whsec_");
+                json_object_set_new(a, "secret", json_string(secret));
+                free(secret);
+            }
+        }
         json_decref(p->actions);
-        p->actions = json_deep_copy(acts);
+        p->actions = copy;
     }
     return 0;
 }
@@ -636,7 +685,36 @@ bool pb_cooldown_over(const char *last_fired_at, int64_t cooldown_days, int64_t 
 
 /* ------------------------------------------------------------ placeholders */
 
+/* Appends v to b, HTML-escaped when html. */
+static void put_value(struct buf *b, const char *v, size_t len, bool html)
+{
+    for (size_t i = 0; html && i < len; i++) {
+        switch (v[i]) {
+        case '&': buf_append(b, "&amp;", 5); break;
+        case '<': buf_append(b, "&lt;", 4); break;
+        case '>': buf_append(b, "&gt;", 4); break;
+        case '"': buf_append(b, "&quot;", 6); break;
+        case '\'': buf_append(b, "&#39;", 5); break;
+        default: buf_append(b, v + i, 1);
+        }
+    }
+    if (!html)
+        buf_append(b, v, len);
+}
+
+static char *render(const char *tmpl, json_t *vars, bool html);
+
 char *pb_render(const char *tmpl, json_t *vars)
+{
+    return render(tmpl, vars, false);
+}
+
+char *pb_render_html(const char *tmpl, json_t *vars)
+{
+    return render(tmpl, vars, true);
+}
+
+static char *render(const char *tmpl, json_t *vars, bool html)
 {
     struct buf b;
     const char *p = tmpl;
@@ -658,7 +736,7 @@ char *pb_render(const char *tmpl, json_t *vars)
         snprintf(key, sizeof(key), "%.*s", (int)(z - a < 79 ? z - a : 79), a);
         json_t *v = json_object_get(vars, key);
         if (json_is_string(v))
-            buf_append(&b, json_string_value(v), json_string_length(v));
+            put_value(&b, json_string_value(v), json_string_length(v), html);
         else if (json_is_integer(v))
             buf_printf(&b, "%lld", (long long)json_integer_value(v));
         p = close + 2;

@@ -106,5 +106,11 @@ bool pb_cooldown_over(const char *last_fired_at, int64_t cooldown_days, int64_t 
  */
 char *pb_render(const char *tmpl, json_t *vars);
 bool pb_placeholder_known(const char *name, size_t len);
+/* pb_render for an HTML body: every value is HTML-escaped (& < > " '); the template's own
+ * markup is kept. */
+char *pb_render_html(const char *tmpl, json_t *vars);
+/* Checks every {{...}} of s names a known placeholder. Returns 0, or -1 with msg (msgsz
+ * bytes) naming path and the placeholder. */
+int pb_check_template(const char *path, const char *s, char *msg, size_t msgsz);
 
 #endif

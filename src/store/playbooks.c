@@ -372,39 +372,11 @@ int store_playbook_runs_list(struct store *st, int64_t playbook_id, int64_t befo
     return rc;
 }
 
-int store_contact_emails(struct store *st, int64_t account_id, const char *role, char ***out,
-                         size_t *n)
-{
-    int rc = KZ_OK;
-    size_t cap = 8, count = 0;
-    char **v = xcalloc(cap, sizeof(*v));
-    sqlite3_stmt *s = db_prepare(st, "SELECT email FROM contacts WHERE account_id = ?"
-                                     " AND role = ? AND email IS NOT NULL ORDER BY id LIMIT 50");
-    db_bind_i64(s, 1, account_id);
-    db_bind_text(s, 2, role);
-    for (;;) {
-        int src = sqlite3_step(s);
-        if (src == SQLITE_DONE)
-            break;
-        if (src != SQLITE_ROW) {
-            rc = db_rc(st, src);
-            break;
-        }
-        if (count == cap)
-            v = xrealloc(v, (cap *= 2) * sizeof(*v));
-        v[count++] = db_col_text(s, 0);
-    }
-    sqlite3_reset(s);
-    *out = v;
-    *n = count;
-    return rc;
-}
-
 /* ------------------------------------------------------------ outbound */
 
 #define OB_COLS                                                                                    \
     "id, kind, payload, playbook_id, account_id, attempts, next_attempt_at, status, last_error,"   \
-    " created_at, sent_at"
+    " created_at, sent_at, idempotency_key, secret"
 
 void outbound_msgs_free(struct outbound_msg *v, size_t n)
 {
@@ -414,27 +386,47 @@ void outbound_msgs_free(struct outbound_msg *v, size_t n)
         free(v[i].payload);
         free(v[i].last_error);
         free(v[i].sent_at);
+        free(v[i].idempotency_key);
+        free(v[i].secret);
     }
     free(v);
 }
 
-int store_outbound_add(struct store *st, const char *kind, const char *payload,
-                       int64_t playbook_id, int64_t account_id, int64_t *id)
+int store_outbound_add(struct store *st, const char *kind, const char *payload, const char *key,
+                       const char *secret, int64_t playbook_id, int64_t account_id, int64_t *id,
+                       bool *added)
 {
     char now[21];
     db_now(now);
     sqlite3_stmt *s = db_prepare(st, "INSERT INTO outbound (kind, payload, playbook_id,"
-                                     " account_id, next_attempt_at, created_at)"
-                                     " VALUES (?, ?, ?, ?, ?, ?)");
+                                     " account_id, next_attempt_at, created_at, idempotency_key,"
+                                     " secret) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                                     " ON CONFLICT (idempotency_key) DO NOTHING");
     db_bind_text(s, 1, kind);
     db_bind_text(s, 2, payload);
     db_bind_i64_null(s, 3, playbook_id, 0);
     db_bind_i64_null(s, 4, account_id, 0);
     db_bind_text(s, 5, now);
     db_bind_text(s, 6, now);
+    db_bind_text(s, 7, key);
+    db_bind_text(s, 8, secret);
     int rc = db_exec_stmt(st, s);
+    if (rc)
+        return rc;
+    bool fresh = sqlite3_changes(st->db) > 0;
+    if (added)
+        *added = fresh;
+    if (fresh) {
+        if (id)
+            *id = sqlite3_last_insert_rowid(st->db);
+        return KZ_OK;
+    }
+    s = db_prepare(st, "SELECT id FROM outbound WHERE idempotency_key = ?");
+    db_bind_text(s, 1, key);
+    rc = db_row_rc(st, sqlite3_step(s));
     if (rc == KZ_OK && id)
-        *id = sqlite3_last_insert_rowid(st->db);
+        *id = db_col_i64(s, 0, 0);
+    sqlite3_reset(s);
     return rc;
 }
 
@@ -464,6 +456,8 @@ static int ob_select(struct store *st, sqlite3_stmt *s, size_t cap, struct outbo
         m->last_error = db_col_text(s, 8);
         db_col_copy(s, 9, m->created_at, sizeof(m->created_at));
         m->sent_at = db_col_text(s, 10);
+        m->idempotency_key = db_col_text(s, 11);
+        m->secret = db_col_text(s, 12);
     }
     sqlite3_reset(s);
     if (rc) {

@@ -90,11 +90,6 @@ int store_playbook_run_add(struct store *st, struct playbook_run *r);
 int store_playbook_runs_list(struct store *st, int64_t playbook_id, int64_t before_id, int limit,
                              struct playbook_run **out, size_t *n);
 
-/* E-mail addresses of the account's contacts with this role (*out: heap array of heap
- * strings, caller frees each and the array). */
-int store_contact_emails(struct store *st, int64_t account_id, const char *role, char ***out,
-                         size_t *n);
-
 /* ---- the outbound queue */
 
 #define OUTBOUND_MAX_ATTEMPTS 8
@@ -111,11 +106,16 @@ struct outbound_msg {
     char *last_error;
     char created_at[21];
     char *sent_at;
+    char *idempotency_key; /* unique: what produced the message (migration 011) */
+    char *secret;          /* webhook signing secret; NULL = none. Never shown by the API */
 };
 void outbound_msgs_free(struct outbound_msg *v, size_t n);
-/* Queues a message due now (sets *id when non-NULL). */
-int store_outbound_add(struct store *st, const char *kind, const char *payload,
-                       int64_t playbook_id, int64_t account_id, int64_t *id);
+/* Queues a message due now under its idempotency key (sets *id when non-NULL). A message with
+ * that key already queued is left as it is: *id is then its id and *added false. secret may
+ * be NULL. */
+int store_outbound_add(struct store *st, const char *kind, const char *payload, const char *key,
+                       const char *secret, int64_t playbook_id, int64_t account_id, int64_t *id,
+                       bool *added);
 /* Pending messages due at or before now, oldest first, at most limit. */
 int store_outbound_due(struct store *st, const char *now, int limit, struct outbound_msg **out,
                        size_t *n);

@@ -5,9 +5,9 @@
 // by a local SMTP sink.
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import net from 'node:net';
 import { after, describe, test } from 'node:test';
 import { assertProblem, assertStatus, startServer, waitFor } from './lib.mjs';
+import { startSmtpSink } from './email_lib.mjs';
 
 const srv = await startServer();
 after(() => srv.cleanup());
@@ -126,12 +126,15 @@ describe('the model', () => {
       [{ ...ok, actions: [TASK, { type: 'set_field', field: 'arr', value: 1 }] }, 'actions[1].field'],
       [{ ...ok, actions: [{ type: 'set_field', field: 'tier', value: 'gold' }] }, 'actions[0].value'],
       [{ ...ok, actions: [{ type: 'set_field', field: 'custom.x', value: [1] }] }, 'actions[0].value'],
-      [{ ...ok, actions: [{ type: 'call_webhook', url: 'https://hooks.example/x', payload: {} }] }, 'actions[0].url'],
+      [{ ...ok, actions: [{ type: 'call_webhook', url: 'ftp://hooks.example/x', payload: {} }] }, 'actions[0].url'],
       [{ ...ok, actions: [{ type: 'call_webhook', url: 'http://127.0.0.1/x' }] }, 'actions[0].payload'],
       [{ ...ok, actions: [{ type: 'call_webhook', url: 'http://127.0.0.1/x', payload: { text: '{{nope}}' } }] }, 'actions[0].payload.text'],
       [{ ...ok, actions: [{ type: 'send_email', to: 'role:ceo', subject: 's', body: 'b' }] }, 'actions[0].to'],
       [{ ...ok, actions: [{ type: 'send_email', to: 'owner', body: 'b' }] }, 'actions[0].subject'],
-      [{ ...ok, actions: [{ type: 'send_email', to: 'owner', subject: 's', body: 'b', template_id: 1 }] }, 'actions[0].template_id'],
+      [{ ...ok, actions: [{ type: 'send_email', to: 'owner', subject: 's', body: 'b', template_id: 1 }] }, 'actions[0].subject'],
+      [{ ...ok, actions: [{ type: 'send_email', to: 'owner', template_id: 0 }] }, 'actions[0].template_id'],
+      [{ ...ok, actions: [{ type: 'send_email', to: 'owner', template_id: 999999 }] }, 'actions[0].template_id'],
+      [{ ...ok, actions: [{ type: 'call_webhook', url: 'http://127.0.0.1/x', payload: {}, secret: 'short' }] }, 'actions[0].secret'],
     ];
     const before = (await admin().get('/api/v1/playbooks?limit=500')).json.data.length;
     for (const [body, field] of cases) {
@@ -410,45 +413,15 @@ describe('the outbound queue', () => {
   });
 
   test('emails: to the contacts of a role via the SMTP server of the settings', async () => {
-    const mails = [];
-    const sink = net.createServer((sock) => {
-      let buf = '';
-      let data = null;
-      sock.write('220 sink ESMTP\r\n');
-      sock.on('data', (d) => {
-        buf += d.toString('utf8');
-        for (;;) {
-          if (data !== null) {
-            const end = buf.indexOf('\r\n.\r\n');
-            if (end < 0) return;
-            mails.push(data + buf.slice(0, end));
-            buf = buf.slice(end + 5);
-            data = null;
-            sock.write('250 queued\r\n');
-            continue;
-          }
-          const nl = buf.indexOf('\r\n');
-          if (nl < 0) return;
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 2);
-          if (/^EHLO/i.test(line)) sock.write('250-sink\r\n250 8BITMIME\r\n');
-          else if (/^DATA/i.test(line)) { data = ''; sock.write('354 go\r\n'); }
-          else if (/^QUIT/i.test(line)) { sock.end('221 bye\r\n'); return; }
-          else sock.write('250 ok\r\n');
-        }
-      });
-      sock.on('error', () => {});
-    });
-    await new Promise((r) => sink.listen(0, '127.0.0.1', r));
-    after(() => sink.close());
-
+    const sink = await startSmtpSink();
+    after(() => sink.stop());
     const a = await mkAccount({ name: '株式会社テスト' });
     const b = await mkAccount();
     assertStatus(await admin().post(`/api/v1/accounts/${a.id}/contacts`, { name: '決裁 花子', email: 'hanako@test.example', role: 'decision_maker' }), 201);
     assertStatus(await admin().post(`/api/v1/accounts/${a.id}/contacts`, { name: 'User', email: 'user@test.example', role: 'user' }), 201);
     const pb = await mkPlaybook({
       name: 'Mail DM', trigger: { type: 'inactive_for', days: 0 },
-      actions: [{ type: 'send_email', to: 'role:decision_maker', subject: '{{account.name}} 様: ご案内', body: 'Hello {{account.name}}\n.dot line\nbye' }],
+      actions: [{ type: 'send_email', to: 'role:decision_maker', subject: '{{account.name}} 様: ご案内', body: 'Hello {{contact.name}} of {{account.name}}\n.dot line\nbye' }],
     });
     await evaluate();
     const runA = (await runs(pb.id)).find((r) => r.account_id === a.id);
@@ -456,28 +429,24 @@ describe('the outbound queue', () => {
     assert.deepEqual(runA.actions[0].to, ['hanako@test.example']);
     const runB = (await runs(pb.id)).find((r) => r.account_id === b.id);
     assert.equal(runB.actions[0].status, 'skipped', 'no decision maker: nothing queued');
-    // No email settings yet: the email waits in the queue, spending no attempts.
+    // No SMTP settings yet: the email waits in the queue, spending no attempts.
     const oid = runA.actions[0].outbound_id;
-    const entry = async () => (await admin().get('/api/v1/outbound?status=pending')).json.data.find((x) => x.id === oid);
+    const entry = async () => (await admin().get('/api/v1/outbound?limit=500')).json.data.find((x) => x.id === oid);
     await waitFor(async () => (await entry())?.last_error, 20000, 'a look at the missing settings');
-    assert.match((await entry()).last_error, /email settings are missing/);
+    assert.match((await entry()).last_error, /SMTP settings are missing/);
     assert.equal((await entry()).attempts, 0);
-    assert.deepEqual((await admin().get('/api/v1/settings/email')).json, { host: null, port: null, from: null });
-    assertProblem(await admin().put('/api/v1/settings/email', { host: '127.0.0.1', port: 70000, from: 'cs@example.com' }), 400, 'port');
-    assertProblem(await admin().put('/api/v1/settings/email', { host: '127.0.0.1', port: 25, from: 'nobody' }), 400, 'from');
-    assertProblem(await admin().put('/api/v1/settings/email', { host: '127.0.0.1', port: 25, from: 'cs@example.com', password: 'x' }), 400, 'password');
-    const s = await admin().put('/api/v1/settings/email', { host: '127.0.0.1', port: sink.address().port, from: 'cs@example.com' });
-    assertStatus(s, 200);
-    assert.deepEqual((await admin().get('/api/v1/settings/email')).json, { host: '127.0.0.1', port: sink.address().port, from: 'cs@example.com' });
+    assertStatus(await admin().put('/api/v1/settings/smtp', { host: '127.0.0.1', port: sink.port, from: 'cs@example.com' }), 200);
     // The settings release it at once (not after the minute's wait).
-    await waitFor(async () => mails.some((m) => m.includes('Hello 株式会社テスト')), 20000, 'the email');
-    const m = mails.find((x) => x.includes('Hello 株式会社テスト'));
-    assert.match(m, /^To: hanako@test\.example\r$/m);
-    assert.match(m, /^From: cs@example\.com\r$/m);
-    const subj = /^Subject: =\?UTF-8\?B\?([^?]+)\?=/m.exec(m);
-    assert.equal(Buffer.from(subj[1], 'base64').toString('utf8'), '株式会社テスト 様: ご案内');
-    assert.match(m, /\r\n\.\.dot line\r\n/, 'dot-stuffed');
-    await waitFor(async () => (await admin().get('/api/v1/outbound?status=sent')).json.data.some((x) => x.id === oid && x.attempts === 1), 10000, 'sent status');
+    await waitFor(async () => sink.mails().some((m) => m.text.includes('株式会社テスト')), 20000, 'the email');
+    const m = sink.mails().find((x) => x.text.includes('株式会社テスト'));
+    assert.deepEqual(m.rcpt_tos, ['hanako@test.example']);
+    assert.equal(m.to, 'hanako@test.example');
+    assert.equal(m.from, 'cs@example.com');
+    assert.equal(m.subject, '株式会社テスト 様: ご案内');
+    assert.equal(m.content_type, 'text/plain', 'no HTML body: a single text part');
+    assert.equal(m.text.replace(/\r\n/g, '\n'), 'Hello 決裁 花子 of 株式会社テスト\n.dot line\nbye');
+    await waitFor(async () => (await entry()).status === 'sent' && (await entry()).attempts === 1, 10000, 'sent status');
+    assert.equal(m.message_id, `<${(await entry()).idempotency_key}@example.com>`);
     await disable(pb);
   });
 });

@@ -587,14 +587,52 @@ const GLOBAL_ROUTES = [
     setup: async () => ({ method: 'POST', path: '/api/v1/playbooks/evaluate', body: {} }),
   },
   {
-    route: 'PUT /api/v1/settings/email', allowed: ['admin'], expect: 200,
+    route: 'PUT /api/v1/settings/smtp', allowed: ['admin'], expect: 200,
     setup: async () => {
       const port = 1000 + Math.floor(Math.random() * 60000);
       return {
-        method: 'PUT', path: '/api/v1/settings/email', body: { host: '127.0.0.1', port, from: 'cs@example.com' },
-        check: async (ok) => assert.equal((await admin().get('/api/v1/settings/email')).json.port === port, ok),
+        method: 'PUT', path: '/api/v1/settings/smtp', body: { host: '127.0.0.1', port, from: 'cs@example.com' },
+        check: async (ok) => assert.equal((await admin().get('/api/v1/settings/smtp')).json.port === port, ok),
       };
     },
+  },
+  // Email templates: admins write; a csm may preview one for an account it reads.
+  {
+    route: 'POST /api/v1/email-templates', allowed: ['admin'], expect: 201,
+    setup: async () => {
+      const name = `matrix ${Math.random().toString(36).slice(2)}`;
+      return {
+        method: 'POST', path: '/api/v1/email-templates', body: { name, subject: 's', body_text: 'b' },
+        check: async (ok) => assert.equal((await admin().get('/api/v1/email-templates?limit=500')).json.data.some((t) => t.name === name), ok),
+      };
+    },
+  },
+  {
+    route: 'PATCH /api/v1/email-templates/{id}', allowed: ['admin'], expect: 200,
+    setup: async () => {
+      const id = await mk('/api/v1/email-templates', { name: 'Before', subject: 's', body_text: 'b' });
+      return {
+        method: 'PATCH', path: `/api/v1/email-templates/${id}`, body: { name: 'After' },
+        check: async (ok) => assert.equal((await admin().get(`/api/v1/email-templates/${id}`)).json.name, ok ? 'After' : 'Before'),
+      };
+    },
+  },
+  {
+    route: 'DELETE /api/v1/email-templates/{id}', allowed: ['admin'], expect: 204,
+    setup: async () => {
+      const id = await mk('/api/v1/email-templates', { name: 'Doomed', subject: 's', body_text: 'b' });
+      return {
+        method: 'DELETE', path: `/api/v1/email-templates/${id}`,
+        check: async (ok) => assert.equal((await admin().get(`/api/v1/email-templates/${id}`)).status, ok ? 404 : 200),
+      };
+    },
+  },
+  {
+    route: 'POST /api/v1/email-templates/{id}/preview', allowed: ['csm', 'admin'], expect: 200,
+    setup: async () => ({
+      method: 'POST', path: `/api/v1/email-templates/${await mk('/api/v1/email-templates', { name: 'P', subject: '{{account.name}}', body_text: 'b' })}/preview`,
+      body: { account_id: await mkAccount(null) },
+    }),
   },
 ];
 
@@ -698,7 +736,8 @@ describe('reads', () => {
     ['/api/v1/users', ['admin']],
     ['/api/v1/playbooks', ['viewer', 'csm', 'admin']],
     ['/api/v1/outbound', ['admin']],
-    ['/api/v1/settings/email', ['admin']],
+    ['/api/v1/settings/smtp', ['admin']],
+    ['/api/v1/email-templates', ['viewer', 'csm', 'admin']],
     ...['mrr', 'movements', 'retention', 'churn', 'ltv', 'cohorts', 'renewals', 'journey', 'health', 'surveys', 'activity'].map((m) => [`/api/v1/metrics/${m}`, ['viewer', 'csm', 'admin']]),
     ['/api/v1/settings/currency', ['viewer', 'csm', 'admin']],
   ];

@@ -267,11 +267,67 @@ Test(playbooks, backoff)
     cr_expect_eq(outbound_backoff(40), 3600);
 }
 
-Test(playbooks, http_post_refuses_bad_urls)
+Test(playbooks, http_post_refuses_other_protocols)
 {
-    char err[200];
-    cr_expect_eq(outbound_http_post("https://example.com/", "{}", err, sizeof(err)), -1);
-    cr_expect_str_eq(err, "only http:// URLs are supported");
-    cr_expect_eq(outbound_http_post("http://h:99999/", "{}", err, sizeof(err)), -1);
-    cr_expect_str_eq(err, "bad URL port");
+    char err[200] = "";
+    cr_expect_eq(outbound_http_post("ftp://127.0.0.1/x", "{}", NULL, NULL, err, sizeof(err)), -1);
+    cr_expect(err[0], "the error says why");
+}
+
+Test(playbooks, webhook_signature)
+{
+    char sig[72];
+    /* python3: hmac.new(b'whsec_test_secret_0123456789', b'1700000000.{"text":"hi"}',
+     * hashlib.sha256).hexdigest() */
+    outbound_signature("whsec_test_secret_0123456789", 1700000000, "{\"text\":\"hi\"}", sig);
+    cr_expect_str_eq(sig, "sha256=7a67020e945750685f5433a92c15e2d91432fa8daa7007f48e99340e2385d6fd");
+}
+
+Test(playbooks, render_html_escapes_values_only)
+{
+    json_t *v = json_pack("{s:s}", "account.name", "<b>A&B</b> \"q\" 'x'");
+    char *h = pb_render_html("<p>{{account.name}}</p>", v);
+    char *t = pb_render("{{account.name}}", v);
+    cr_expect_str_eq(h, "<p>&lt;b&gt;A&amp;B&lt;/b&gt; &quot;q&quot; &#39;x&#39;</p>");
+    cr_expect_str_eq(t, "<b>A&B</b> \"q\" 'x'");
+    free(h);
+    free(t);
+    json_decref(v);
+    char msg[300];
+    cr_expect_eq(pb_check_template("body_html", "{{contact.name}} {{health.band}}", msg,
+                                   sizeof(msg)), 0);
+    cr_expect_eq(pb_check_template("body_html", "{{contact.password}}", msg, sizeof(msg)), -1);
+    cr_expect(strstr(msg, "body_html") && strstr(msg, "contact.password"), "%s", msg);
+}
+
+Test(playbooks, email_message)
+{
+    const char *to[] = {"a@example.com"};
+    /* A Japanese subject: encoded words of whole characters; both bodies: multipart. */
+    char *m = outbound_email_message("cs@example.com", to, 1, "更新のご案内 / Renewal", "テキスト",
+                                     "<p>HTML</p>", "pb1.a2.t3.x0.c4@example.com", 0);
+    cr_expect(strstr(m, "Subject: =?UTF-8?B?5pu05paw44Gu44GU5qGI5YaFIC8gUmVuZXdhbA==?=\r\n"), "%s",
+              m);
+    cr_expect(strstr(m, "Message-ID: <pb1.a2.t3.x0.c4@example.com>\r\n"));
+    cr_expect(strstr(m, "Content-Type: multipart/alternative; boundary="));
+    cr_expect(strstr(m, "Content-Type: text/plain; charset=UTF-8"));
+    cr_expect(strstr(m, "Content-Type: text/html; charset=UTF-8"));
+    cr_expect(strstr(m, "Date: Thu, 01 Jan 1970 00:00:00 +0000\r\n"));
+    free(m);
+    /* A long subject is folded into words of at most 45 bytes, none splitting a character. */
+    char subj[400] = "";
+    for (int i = 0; i < 40; i++)
+        strcat(subj, "あ");
+    m = outbound_email_message("cs@example.com", to, 1, subj, "x", NULL, "k@example.com", 0);
+    cr_expect(strstr(m, "Content-Type: text/plain; charset=UTF-8"));
+    cr_expect(!strstr(m, "multipart"));
+    size_t words = 0;
+    for (const char *p = m; (p = strstr(p, "=?UTF-8?B?")); p++)
+        words++;
+    cr_expect_eq(words, 3, "120 bytes in words of 45 (15 characters): 3 words");
+    free(m);
+    /* Plain ASCII stays as it is. */
+    m = outbound_email_message("cs@example.com", to, 1, "Hello", "x", NULL, "k@example.com", 0);
+    cr_expect(strstr(m, "Subject: Hello\r\n"));
+    free(m);
 }

@@ -68,9 +68,24 @@ Test(store_playbooks, outbound_states)
     struct outbound_msg *v, m;
     size_t n;
     char now[21], later[21];
-    cr_assert_eq(store_outbound_add(st, "webhook", "{\"url\":\"http://x/\",\"body\":{}}", 0, 0, &a),
+    bool added = false;
+    cr_assert_eq(store_outbound_add(st, "webhook", "{\"url\":\"http://x/\",\"body\":{}}", "k1",
+                                    "whsec_s", 0, 0, &a, &added),
                  KZ_OK);
-    cr_assert_eq(store_outbound_add(st, "email", "{\"to\":[\"a@b.example\"]}", 0, 0, &b), KZ_OK);
+    cr_expect(added);
+    cr_assert_eq(store_outbound_add(st, "email", "{\"to\":[\"a@b.example\"]}", "k2", NULL, 0, 0,
+                                    &b, NULL),
+                 KZ_OK);
+    /* The same key again: a no-op answering the first message's id. */
+    int64_t again = 0;
+    cr_assert_eq(store_outbound_add(st, "webhook", "{\"url\":\"http://y/\",\"body\":{}}", "k1",
+                                    NULL, 0, 0, &again, &added),
+                 KZ_OK);
+    cr_expect(!added);
+    cr_expect_eq(again, a);
+    m = one(a);
+    cr_expect_str_eq(m.payload, "{\"url\":\"http://x/\",\"body\":{}}");
+    msg_free(&m);
     time_format(now_unix() + 1, now);
     time_format(now_unix() + 3600, later);
     cr_assert_eq(store_outbound_due(st, now, 10, &v, &n), KZ_OK);

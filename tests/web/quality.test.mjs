@@ -23,6 +23,7 @@ const PAGES = () => [
   `/accounts/${acctId}?tab=success`, `/accounts/${acctId}?tab=surveys`, '/accounts?band=red&sort=health', '/settings?tab=users', '/settings?tab=tokens',
   '/settings?tab=writeKeys', '/settings?tab=tiers', '/settings?tab=keyEvents', '/settings?tab=healthModel', '/settings?tab=lifecycle',
   '/settings?tab=import',
+  '/settings?tab=email',
 ];
 
 /** Controls without an accessible name (label, aria-label(ledby), title, or text for buttons). */

@@ -3,15 +3,16 @@
 // Terms follow the seeds (ヘルススコア, 導入期, 定着期, ハイタッチ ...).
 import { useEffect, useState } from 'preact/hooks';
 import core from './text/core';
+import email from './text/email';
 import health from './text/health';
 
 export type Lang = 'ja' | 'en';
 const KEY = 'kizuna.lang';
 
 // Every feature's text module, merged; a key must be unique across modules.
-const en = { ...core.en, ...health.en };
+const en = { ...core.en, ...email.en, ...health.en };
 export type Key = keyof typeof en;
-const ja: Record<Key, string> = { ...core.ja, ...health.ja };
+const ja: Record<Key, string> = { ...core.ja, ...email.ja, ...health.ja };
 
 const dicts: Record<Lang, Record<Key, string>> = { en, ja };
 

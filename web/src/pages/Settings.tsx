@@ -10,8 +10,9 @@ import { t } from '../i18n';
 import type { Key } from '../i18n';
 import { navigate, useLocation } from '../router';
 import { HealthModelSettings, LifecycleSettings } from './SettingsHealth';
+import { EmailSettings } from './SettingsEmail';
 
-const ADMIN_TABS = ['users', 'tokens', 'writeKeys', 'tiers', 'keyEvents', 'healthModel', 'lifecycle', 'import'] as const;
+const ADMIN_TABS = ['users', 'tokens', 'writeKeys', 'tiers', 'keyEvents', 'healthModel', 'lifecycle', 'import', 'email'] as const;
 type STab = (typeof ADMIN_TABS)[number];
 
 export function Settings() {
@@ -26,7 +27,7 @@ export function Settings() {
       <div class="page-head"><h1>{t('settings.title')}</h1></div>
       {me.role !== 'admin' && <p class="notice">{t('settings.adminOnly')}</p>}
       <Tabs idPrefix="set" label={t('settings.sections')} current={tab}
-        tabs={allowed.map((k) => ({ key: k, label: t(`settings.${k}` as Key) }))}
+        tabs={allowed.map((k) => ({ key: k, label: k === 'email' ? t('email.tab') : t(`settings.${k}` as Key) }))}
         onSelect={(k) => navigate(`/settings?tab=${k}`, true)} />
       <div role="tabpanel" id="set-panel" aria-labelledby={`set-tab-${tab}`} class="tabpanel">
         {tab === 'users' && <Users />}
@@ -37,6 +38,7 @@ export function Settings() {
         {tab === 'healthModel' && <HealthModelSettings />}
         {tab === 'lifecycle' && <LifecycleSettings />}
         {tab === 'import' && <Import />}
+        {tab === 'email' && <EmailSettings />}
       </div>
     </section>
   );
