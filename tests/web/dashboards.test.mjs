@@ -19,6 +19,21 @@ const yen = (n, loc = 'en-US') => new Intl.NumberFormat(loc, { style: 'currency'
 const pct = (x, d = 1, loc = 'en-US') => new Intl.NumberFormat(loc, { style: 'percent', maximumFractionDigits: d }).format(x);
 const text = async (loc) => (await loc.textContent()).trim();
 
+/** Controls without an accessible name (as in quality.test.mjs). */
+function unnamedControls(page) {
+  return page.evaluate(() => {
+    const bad = [];
+    for (const el of document.querySelectorAll('input, select, textarea, button, a[href], summary')) {
+      if (el.type === 'hidden' || el.closest('[aria-hidden=true]')) continue;
+      const named = (el.labels && el.labels.length > 0 && [...el.labels].some((l) => l.textContent.trim()))
+        || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.getAttribute('title')
+        || (['BUTTON', 'A', 'SUMMARY'].includes(el.tagName) && el.textContent.trim());
+      if (!named) bad.push(el.outerHTML.slice(0, 120));
+    }
+    return bad;
+  });
+}
+
 // What each dashboard shows once its data is in.
 const TABS = {
   revenue: { en: 'Revenue', ja: '売上', ready: (p) => p.getByTestId('chart-waterfall').locator('canvas') },
@@ -280,8 +295,16 @@ test('390 × 844: every dashboard without horizontal page overflow', async () =>
     assert.equal(await hasHorizontalOverflow(p), false, `${key} overflows at 390 px`);
     if (key === 'revenue' || key === 'cohorts') await env.screenshot(p, `dashboards-narrow-${key}`);
   }
-  // The filters are labelled controls, reachable by keyboard.
+  // The filters are labelled controls; every control on every dashboard has a name.
   for (const name of ['From', 'To', 'Owner', 'Tier', 'Segment']) await p.getByLabel(new RegExp(`^${name}`)).first().waitFor();
+  for (const key of Object.keys(TABS)) {
+    await p.goto(`/dashboards?tab=${key}`);
+    await TABS[key].ready(p).waitFor();
+    await p.waitForFunction(() => !document.querySelector('.state-loading'));
+    assert.deepEqual(await unnamedControls(p), [], `${key}: controls without a name`);
+  }
+  // A chart keeps its own name for screen readers (ECharts would write its own).
+  assert.equal(await p.getByTestId('chart-activity').getAttribute('aria-label'), 'Completed tasks and touches per CSM and week');
   env.assertNoConsoleErrors(p);
   await p.context().close();
 });

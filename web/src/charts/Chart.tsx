@@ -44,7 +44,9 @@ export function Chart({ option, label, testid, height = 300, children }: {
 
   useEffect(() => {
     if (ready && chart.current) {
-      chart.current.setOption({ aria: { enabled: true }, animation: false, textStyle: { fontFamily: 'inherit' }, ...option }, true);
+      // ECharts writes its own aria-label on the box: ours, the chart's name, is kept.
+      const aria = { enabled: true, label: { description: label }, ...(option.aria as object | undefined) };
+      chart.current.setOption({ animation: false, textStyle: { fontFamily: 'inherit' }, ...option, aria }, true);
     }
   });
 
