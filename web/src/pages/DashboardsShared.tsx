@@ -39,7 +39,17 @@ export function MetricView<T>({ state, empty, isEmpty, children }: {
 
 // ------------------------------------------------------------------ formats
 
-export const money = (minor: number | null | undefined, cur: string, compact = false) => fmtMoney(minor, cur, compact);
+/** Money from minor units; compact (axes, bar labels) keeps 3 significant digits, so that
+ * ticks close together stay apart (¥3.75億, ¥3.78億). */
+export function money(minor: number | null | undefined, cur: string, compact = false): string {
+  if (!compact || minor === null || minor === undefined) return fmtMoney(minor, cur);
+  try {
+    const digits = new Intl.NumberFormat('en', { style: 'currency', currency: cur }).resolvedOptions().maximumFractionDigits ?? 2;
+    return new Intl.NumberFormat(locale(), { style: 'currency', currency: cur, notation: 'compact', maximumSignificantDigits: 3 }).format(minor / 10 ** digits);
+  } catch {
+    return fmtMoney(minor, cur, true);
+  }
+}
 
 /** 0.9259 → "92.6%" (one decimal at most); null → "—". */
 export function pct(x: number | null | undefined, digits = 1): string {
