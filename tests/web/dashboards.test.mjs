@@ -155,6 +155,7 @@ test('the other dashboards show the API\'s figures', async () => {
   const s = await api('/api/v1/metrics/surveys');
   await page.getByRole('tab', { name: 'Surveys' }).click();
   await page.getByTestId('kpi-nps').filter({ hasText: s.total.nps.toLocaleString('en-US', { maximumFractionDigits: 1 }) }).waitFor();
+  assert.equal(await text(page.getByTestId('kpi-csat')), pct(s.total.csat / 100));
 
   const h = await api('/api/v1/metrics/health');
   await page.getByRole('tab', { name: 'Health' }).click();

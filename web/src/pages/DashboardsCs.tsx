@@ -205,13 +205,13 @@ export function Surveys({ f }: { f: Filters }) {
               <>
                 <Kpis>
                   <Kpi label={t('dash.nps')} value={points(tot.nps)} sub={`${t('dash.promoters')} ${fmtNumber(tot.promoters)} · ${t('dash.passives')} ${fmtNumber(tot.passives)} · ${t('dash.detractors')} ${fmtNumber(tot.detractors)}`} testid="kpi-nps" />
-                  <Kpi label={t('dash.csat')} value={tot.csat === null ? t('common.none') : `${points(tot.csat)}%`} sub={`${t('dash.csatAvg')}: ${points(tot.csat_avg)}`} testid="kpi-csat" />
+                  <Kpi label={t('dash.csat')} value={pct(tot.csat === null ? null : tot.csat / 100)} sub={`${t('dash.csatAvg')}: ${points(tot.csat_avg)}`} testid="kpi-csat" />
                   <Kpi label={t('dash.ces')} value={points(tot.ces_avg)} sub={`${t('dash.responses')}: ${fmtNumber(tot.ces_responses)}`} testid="kpi-ces" />
                 </Kpis>
                 <Chart option={option} label={t('dash.surveysLabel')} testid="chart-surveys" />
                 <DataTable caption={t('dash.surveysTitle')} testid="table-surveys"
                   cols={[{ label: t('dash.month') }, { label: t('dash.nps'), num: true }, { label: t('dash.npsResponses'), num: true }, { label: t('dash.promoters'), num: true }, { label: t('dash.passives'), num: true }, { label: t('dash.detractors'), num: true }, { label: t('dash.csat'), num: true }, { label: t('dash.csatAvg'), num: true }, { label: t('dash.ces'), num: true }]}
-                  rows={d.data.map((r) => [fmtMonth(r.month), points(r.nps), fmtNumber(r.nps_responses), fmtNumber(r.promoters), fmtNumber(r.passives), fmtNumber(r.detractors), r.csat === null ? t('common.none') : `${points(r.csat)}%`, points(r.csat_avg), points(r.ces_avg)])} />
+                  rows={d.data.map((r) => [fmtMonth(r.month), points(r.nps), fmtNumber(r.nps_responses), fmtNumber(r.promoters), fmtNumber(r.passives), fmtNumber(r.detractors), pct(r.csat === null ? null : r.csat / 100), points(r.csat_avg), points(r.ces_avg)])} />
               </>
             );
           }}
