@@ -72,6 +72,7 @@ test('the dashboards and ECharts are fetched only when /dashboards opens', async
 });
 
 test('every dashboard opens without a console error; a screenshot of each', async () => {
+  if (!page.url().includes('/dashboards')) await page.goto('/dashboards');
   for (const [key, tab] of Object.entries(TABS)) {
     await page.getByRole('tab', { name: tab.en, exact: true }).click();
     await page.getByRole('tab', { name: tab.en, exact: true, selected: true }).waitFor();
@@ -80,6 +81,7 @@ test('every dashboard opens without a console error; a screenshot of each', asyn
     if (key === 'revenue') assert.doesNotMatch(page.url(), /tab=/);
     else assert.match(page.url(), new RegExp(`tab=${key}`));
     await page.waitForLoadState('networkidle');
+    assert.equal(await hasHorizontalOverflow(page), false, `${key} overflows at 1280 px`);
     await env.screenshot(page, `dashboards-${key}`);
   }
   // Arrow keys move between the dashboards (WAI-ARIA tabs).
