@@ -25,6 +25,14 @@ try {
   await page.getByTestId('health-sparkline').waitFor();
   await page.waitForLoadState('networkidle');
   await page.screenshot({ path: path.join(ROOT, 'docs', 'screenshot-account.png') });
+  // docs/screenshot-dashboards.png: the revenue dashboard (MRR, the movements waterfall,
+  // retention, churn), 1280×1200.
+  await page.setViewportSize({ width: 1280, height: 1200 });
+  await page.goto('/dashboards');
+  await page.getByTestId('chart-waterfall').locator('canvas').waitFor();
+  await page.getByTestId('chart-churn').locator('canvas').waitFor();
+  await page.waitForLoadState('networkidle');
+  await page.screenshot({ path: path.join(ROOT, 'docs', 'screenshot-dashboards.png') });
   await page.context().close();
   console.log('wrote docs/screenshot.png and docs/screenshot-account.png');
 } finally {

@@ -14,6 +14,7 @@ import { Cockpit } from './pages/Cockpit';
 import { Accounts } from './pages/Accounts';
 import { AccountPage } from './pages/Account';
 import { Settings } from './pages/Settings';
+import { Dashboards } from './pages/Dashboards';
 
 type SessionState = { status: 'checking' } | { status: 'out'; expired: boolean } | { status: 'in'; user: User };
 
@@ -97,6 +98,7 @@ function App() {
   else if (loc.path === '/accounts') page = <Accounts />;
   else if ((m = loc.path.match(/^\/accounts\/([1-9][0-9]{0,15})$/))) page = <AccountPage id={Number(m[1])} />;
   else if (loc.path === '/settings') page = <Settings />;
+  else if (loc.path === '/dashboards') page = <Dashboards />;
   else page = <NotFound />;
 
   const section = loc.path === '/' ? 'cockpit' : loc.path.startsWith('/accounts') ? 'accounts' : loc.path.startsWith('/settings') ? 'settings' : '';
@@ -110,6 +112,7 @@ function App() {
           <nav aria-label={t('nav.main')} class="mainnav">
             <Link href="/" aria-current={section === 'cockpit' ? 'page' : undefined}>{t('nav.cockpit')}</Link>
             <Link href="/accounts" aria-current={section === 'accounts' ? 'page' : undefined}>{t('nav.accounts')}</Link>
+            <Link href="/dashboards" aria-current={loc.path === '/dashboards' ? 'page' : undefined}>{t('dash.nav')}</Link>
             <Link href="/settings" aria-current={section === 'settings' ? 'page' : undefined}>{t('nav.settings')}</Link>
           </nav>
           <div class="topbar-right">
