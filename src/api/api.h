@@ -183,4 +183,9 @@ int api_outbound_list(struct req *r);
 int api_settings_email_get(struct req *r);
 int api_settings_email_put(struct req *r);
 
+/* The cockpit, the activity feed and the team (api/cockpit.c). */
+int api_cockpit_get(struct req *r);
+int api_activity_list(struct req *r);
+int api_team_list(struct req *r);
+
 #endif

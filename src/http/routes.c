@@ -146,6 +146,11 @@ const struct route routes[] = {
     R("GET",    "/api/v1/outbound",                          api_outbound_list,      ROLE_ADMIN,  0),
     R("GET",    "/api/v1/settings/email",                    api_settings_email_get, ROLE_ADMIN,  0),
     R("PUT",    "/api/v1/settings/email",                    api_settings_email_put, ROLE_ADMIN,  0),
+
+    /* The cockpit, the activity feed across accounts and the team's names (api/cockpit.c). */
+    R("GET",    "/api/v1/cockpit",                           api_cockpit_get,        ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/activity",                          api_activity_list,      ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/team",                              api_team_list,          ROLE_VIEWER, 0),
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);
