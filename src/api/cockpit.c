@@ -170,7 +170,9 @@ int api_cockpit_get(struct req *r)
     date_from_days(today, d0);
     date_from_days(today - COCKPIT_FALLING_DAYS, d7);
     date_from_days(today + COCKPIT_RENEWAL_DAYS, d90);
-    struct activity_filter af = {.owner_id = user_id, .limit = limit};
+    char since[21];
+    time_format(now_unix() - COCKPIT_ACTIVITY_DAYS * 86400, since);
+    struct activity_filter af = {.owner_id = user_id, .since = since, .limit = limit};
     if ((rc = store_cockpit_tasks(st, user_id, d0, limit, &tasks, &ntasks, &tc)) ||
         (rc = store_cockpit_at_risk(st, user_id, d0, d7, limit, &risks, &nrisks, &risk_total,
                                     &risk_red, &risk_falling)) ||

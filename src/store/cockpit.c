@@ -6,7 +6,8 @@
  * user's open tasks; at-risk and renewals search accounts_owner, then one primary-key
  * lookup each into subscriptions and health_snapshots (keyed by day, account); the activity
  * feed walks timeline_metrics (occurred_at, ...) backwards and stops at the page's end, or
- * searches timeline_account when one account is asked for.
+ * searches timeline_account when one account is asked for. The cockpit bounds its activity
+ * to the last COCKPIT_ACTIVITY_DAYS days, so a quiet book never walks the whole timeline.
  */
 #include "store/cockpit.h"
 
@@ -293,7 +294,10 @@ int store_activity_list(struct store *st, const struct activity_filter *f,
     buf_printf(&sql, "%s",
                "SELECT e.id, e.account_id, a.name, e.type, e.author_id, u.name, e.occurred_at,"
                " e.summary, e.created_at FROM timeline_entries e"
-               " JOIN accounts a ON a.id = e.account_id"
+               /* CROSS JOIN keeps the entries outermost: newest first down timeline_metrics
+                * (or timeline_account for one account), stopping at the page's end, instead
+                * of reading every entry of a large book and sorting them. */
+               " CROSS JOIN accounts a ON a.id = e.account_id"
                " LEFT JOIN users u ON u.id = e.author_id WHERE 1 = 1");
     if (f->owner_id > 0)
         buf_printf(&sql, "%s", " AND a.owner_id = ?");

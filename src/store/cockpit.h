@@ -19,6 +19,8 @@
 #define COCKPIT_FALLING_DAYS 7
 /* Renewals this many days ahead (today included) are shown. */
 #define COCKPIT_RENEWAL_DAYS 90
+/* The cockpit's recent activity: entries of the last this many days. */
+#define COCKPIT_ACTIVITY_DAYS 90
 
 /* ------------------------------------------------------------ tasks */
 

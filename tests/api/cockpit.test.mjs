@@ -116,26 +116,34 @@ test('at risk: my red accounts with the reason, lowest score first; a yellow one
   assert.deepEqual((await cockpit(other)).at_risk.map((r) => r.account_id), [D.id]);
 });
 
-test('recent activity on my accounts, newest first, with account and author names', async () => {
+test('recent activity on my accounts (90 days), newest first, with account and author names', async () => {
   const entry = async (who, account, summary, at) => {
     const r = await srv.as(who).post(`/api/v1/accounts/${account.id}/timeline`, { type: 'note', summary, occurred_at: at });
     assertStatus(r, 201);
     return r.json;
   };
-  const e1 = await entry(me, A, 'first', '2026-01-01T09:00:00Z');
-  const e2 = await entry(srv.admin, C, 'second', '2026-01-02T09:00:00Z');
-  await entry(other, D, 'theirs', '2026-01-03T09:00:00Z');
+  const ago = (d) => new Date(Date.now() - d * 86400000).toISOString().slice(0, 19) + 'Z';
+  const e1 = await entry(me, A, 'first', ago(20));
+  const e2 = await entry(srv.admin, C, 'second', ago(10));
+  const old = await entry(me, A, 'long ago', ago(95));
+  await entry(other, D, 'theirs', ago(5));
   const c = await cockpit(me);
-  const mine = c.activity.filter((e) => e.occurred_at.startsWith('2026-01'));
-  assert.deepEqual(mine.map((e) => e.id), [e2.id, e1.id]);
+  const ids = c.activity.map((e) => e.id);
+  assert.ok(ids.indexOf(e2.id) >= 0 && ids.indexOf(e2.id) < ids.indexOf(e1.id), 'newest first');
+  assert.ok(!ids.includes(old.id), 'older than 90 days');
+  const second = c.activity.find((e) => e.id === e2.id);
   const adminName = (await srv.as(viewer).get('/api/v1/team')).json.data.find((u) => u.id === srv.admin.id).name;
-  assert.deepEqual([mine[0].account_name, mine[0].author_id, mine[0].author_name, mine[0].summary, mine[0].type],
+  assert.deepEqual([second.account_name, second.author_id, second.author_name, second.summary, second.type],
     ['Cockpit C', srv.admin.id, adminName, 'second', 'note']);
-  assert.equal(mine[1].author_name, 'Sato Cockpit');
+  assert.equal(c.activity.find((e) => e.id === e1.id).author_name, 'Sato Cockpit');
   assert.ok(!c.activity.some((e) => e.account_id === D.id));
-  // Newest first overall.
   const times = c.activity.map((e) => e.occurred_at);
   assert.deepEqual(times, [...times].sort().reverse());
+  // Every entry of mine in the window is there (the feed of the same owner, since 90 days).
+  const since = new Date(Date.parse(c.date) - 90 * 86400000).toISOString().slice(0, 10);
+  const feed = (await srv.listAll(me, `/api/v1/activity?owner=me&since=${since}`)).items
+    .filter((e) => e.occurred_at >= ago(90));
+  assert.deepEqual(ids, feed.map((e) => e.id));
 });
 
 test('who sees whose cockpit; bad parameters are named', async () => {
