@@ -5,9 +5,9 @@
  * accounts (docs/cockpit.md): tasks search tasks_assignee (assignee_id, status) and sort one
  * user's open tasks; at-risk and renewals search accounts_owner, then one primary-key
  * lookup each into subscriptions and health_snapshots (keyed by day, account); the activity
- * feed walks timeline_metrics (occurred_at, ...) backwards and stops at the page's end, or
- * searches timeline_account when one account is asked for. The cockpit bounds its activity
- * to the last COCKPIT_ACTIVITY_DAYS days, so a quiet book never walks the whole timeline.
+ * feed reads one owner's accounts' entries in a time window (timeline_account: the cockpit's
+ * last COCKPIT_ACTIVITY_DAYS days), or walks timeline_metrics (occurred_at, ...) backwards and
+ * stops at the page's end, or searches timeline_account when one account is asked for.
  */
 #include "store/cockpit.h"
 
@@ -267,6 +267,9 @@ int store_cockpit_accounts(struct store *st, int64_t user_id, int64_t *n)
 
 /* ------------------------------------------------------------ activity */
 
+/* An owner with more accounts than this and no time bound: walk the timeline newest first. */
+#define ACTIVITY_BOOK_SCAN 2000
+
 void activity_entries_free(struct activity_entry *v, size_t n)
 {
     if (!v)
@@ -289,16 +292,29 @@ int store_activity_list(struct store *st, const struct activity_filter *f,
     struct buf sql;
     int b = 1;
 
+    /*
+     * Two plans. By the owner's accounts (accounts_owner, then each account's entries in
+     * timeline_account, sorted): its cost is the book's entries, so it is the plan for a
+     * bounded window (since) or a book of up to ACTIVITY_BOOK_SCAN accounts. Otherwise the
+     * entries stay outermost (CROSS JOIN): newest first down timeline_metrics (or
+     * timeline_account for one account), each checked against its account, stopping at the
+     * page's end instead of reading and sorting every entry of a large book.
+     */
+    bool by_book = false;
+    if (f->owner_id > 0 && f->account_id <= 0) {
+        int64_t book = 0;
+        by_book = f->since != NULL ||
+                  (store_cockpit_accounts(st, f->owner_id, &book) == KZ_OK &&
+                   book <= ACTIVITY_BOOK_SCAN);
+    }
     /* Only fixed fragments go into the SQL text: the values are bound below. */
     buf_init(&sql, 0);
     buf_printf(&sql, "%s",
                "SELECT e.id, e.account_id, a.name, e.type, e.author_id, u.name, e.occurred_at,"
-               " e.summary, e.created_at FROM timeline_entries e"
-               /* CROSS JOIN keeps the entries outermost: newest first down timeline_metrics
-                * (or timeline_account for one account), stopping at the page's end, instead
-                * of reading every entry of a large book and sorting them. */
-               " CROSS JOIN accounts a ON a.id = e.account_id"
-               " LEFT JOIN users u ON u.id = e.author_id WHERE 1 = 1");
+               " e.summary, e.created_at FROM timeline_entries e");
+    buf_printf(&sql, "%s", by_book ? " JOIN accounts a ON a.id = e.account_id"
+                                   : " CROSS JOIN accounts a ON a.id = e.account_id");
+    buf_printf(&sql, "%s", " LEFT JOIN users u ON u.id = e.author_id WHERE 1 = 1");
     if (f->owner_id > 0)
         buf_printf(&sql, "%s", " AND a.owner_id = ?");
     else if (f->owner_id < 0)
