@@ -251,6 +251,23 @@ Test(store_cockpit, activity_newest_first_on_my_accounts_with_names)
     cr_assert_eq(n, 2);
     cr_assert_eq(v[0].id, 4);
     activity_entries_free(v, n);
+    /* A book past 2,000 accounts without a time bound takes the other plan (the timeline
+     * newest first): the same entries in the same order, pages included. */
+    exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2001)"
+         " INSERT INTO accounts (name, owner_id, created_at, updated_at)"
+         " SELECT 'Filler ' || i, 1, 't', 't' FROM n");
+    struct activity_filter big = {.owner_id = 1, .limit = 2};
+    cr_assert_eq(store_activity_list(st, &big, &v, &n), KZ_OK);
+    cr_assert_eq(n, 3);
+    cr_assert_eq(v[0].id, 4);
+    cr_assert_eq(v[1].id, 3);
+    cr_assert_eq(v[2].id, 1);
+    activity_entries_free(v, n);
+    big.since = "2026-01-02T00:00:00Z";
+    cr_assert_eq(store_activity_list(st, &big, &v, &n), KZ_OK);
+    cr_assert_eq(n, 2);
+    cr_assert_eq(v[1].id, 3);
+    activity_entries_free(v, n);
 }
 
 Test(store_cockpit, team_names_and_roles)
