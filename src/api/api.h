@@ -192,4 +192,9 @@ int api_email_templates_update(struct req *r);
 int api_email_templates_delete(struct req *r);
 int api_email_template_preview(struct req *r);
 
+/* The cockpit, the activity feed and the team (api/cockpit.c). */
+int api_cockpit_get(struct req *r);
+int api_activity_list(struct req *r);
+int api_team_list(struct req *r);
+
 #endif

@@ -155,6 +155,11 @@ const struct route routes[] = {
     R("PATCH",  "/api/v1/email-templates/:id",               api_email_templates_update, ROLE_ADMIN,  0),
     R("DELETE", "/api/v1/email-templates/:id",               api_email_templates_delete, ROLE_ADMIN,  0),
     R("POST",   "/api/v1/email-templates/:id/preview",       api_email_template_preview, ROLE_CSM,    0),
+
+    /* The cockpit, the activity feed across accounts and the team's names (api/cockpit.c). */
+    R("GET",    "/api/v1/cockpit",                           api_cockpit_get,        ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/activity",                          api_activity_list,      ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/team",                              api_team_list,          ROLE_VIEWER, 0),
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

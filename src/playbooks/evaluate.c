@@ -470,7 +470,9 @@ static int on_candidate(const struct pb_candidate *c, void *arg)
     return 0;
 }
 
-static int evaluate_locked(struct store *st, const struct playbook *p, bool preview,
+/* Evaluates p over every account, or (scoped) over the accounts of the connection's scope
+ * only (store_playbook_scope_set): the same reads, decisions, firings and run records. */
+static int evaluate_locked(struct store *st, const struct playbook *p, bool scoped, bool preview,
                            json_t *hits, size_t *fired)
 {
     struct lifecycle lc;
@@ -478,8 +480,9 @@ static int evaluate_locked(struct store *st, const struct playbook *p, bool prev
     char since[21], from_day[11], to_day[11];
     struct eval_ctx x = {.st = st, .p = p, .now = now_unix()};
     const struct pb_trigger *t = &p->trigger;
-    struct pb_query q = {.playbook_id = p->id, .tier = p->audience_tier[0] ? p->audience_tier
-                                                                            : NULL};
+    struct pb_query q = {.playbook_id = p->id,
+                         .tier = p->audience_tier[0] ? p->audience_tier : NULL,
+                         .scoped = scoped};
     int64_t today = x.now / 86400;
     size_t nfired = 0;
     int rc = KZ_OK;
@@ -552,7 +555,8 @@ static int evaluate_locked(struct store *st, const struct playbook *p, bool prev
                      (long long)x.hits[i].c.account_id, frc);
     }
     if (t->type == PB_HEALTH_BAND_CHANGED)
-        rc = store_playbook_bands_save(st, p->id);
+        rc = scoped ? store_playbook_bands_save_scoped(st, p->id)
+                    : store_playbook_bands_save(st, p->id);
     if (rc)
         store_rollback(st);
     else
@@ -572,22 +576,34 @@ int playbook_evaluate(struct store *st, const struct playbook *p, bool preview, 
                       size_t *fired)
 {
     pthread_mutex_lock(&eval_lock);
-    int rc = evaluate_locked(st, p, preview, hits, fired);
+    int rc = evaluate_locked(st, p, false, preview, hits, fired);
     pthread_mutex_unlock(&eval_lock);
     return rc;
 }
 
-int playbooks_evaluate_all(struct store *st, size_t *fired)
+/* Evaluates every enabled playbook, over every account (ids NULL) or over the scope set
+ * from ids. */
+static int evaluate_enabled(struct store *st, const int64_t *ids, size_t nids, size_t *fired)
 {
     struct playbook_rec *v = NULL;
     size_t n = 0, total = 0;
     int rc = store_playbooks_list(st, 0, 0, true, &v, &n);
+    bool scoped = ids != NULL;
+    if (rc == KZ_OK && scoped && n > 0) {
+        /* Under the lock: the scope is this connection's, but one evaluation at a time. */
+        pthread_mutex_lock(&eval_lock);
+        rc = store_playbook_scope_set(st, ids, nids);
+        pthread_mutex_unlock(&eval_lock);
+    }
     for (size_t i = 0; i < n && rc == KZ_OK; i++) {
         struct playbook p;
         size_t k = 0;
         int lrc = playbook_load(st, v[i].id, &p);
-        if (lrc == KZ_OK)
-            lrc = playbook_evaluate(st, &p, false, NULL, &k);
+        if (lrc == KZ_OK) {
+            pthread_mutex_lock(&eval_lock);
+            lrc = evaluate_locked(st, &p, scoped, false, NULL, &k);
+            pthread_mutex_unlock(&eval_lock);
+        }
         if (lrc && lrc != KZ_ENOTFOUND) {
             log_warn("playbook %lld not evaluated (%d)", (long long)v[i].id, lrc);
             if (lrc == KZ_EDB || lrc == KZ_EBUSY)
@@ -600,4 +616,18 @@ int playbooks_evaluate_all(struct store *st, size_t *fired)
     if (fired)
         *fired = total;
     return rc;
+}
+
+int playbooks_evaluate_all(struct store *st, size_t *fired)
+{
+    return evaluate_enabled(st, NULL, 0, fired);
+}
+
+int playbooks_evaluate_accounts(struct store *st, const int64_t *ids, size_t n, size_t *fired)
+{
+    if (fired)
+        *fired = 0;
+    if (n == 0)
+        return KZ_OK;
+    return evaluate_enabled(st, ids, n, fired);
 }

@@ -26,6 +26,11 @@ int playbook_evaluate(struct store *st, const struct playbook *p, bool preview, 
 /* Evaluates every enabled playbook (the scheduler's pass and POST /playbooks/evaluate). */
 int playbooks_evaluate_all(struct store *st, size_t *fired);
 
+/* Evaluates every enabled playbook for the n accounts ids only (the scheduler's touched
+ * accounts, after their journey and health): the same triggers, cooldowns and run records
+ * as playbooks_evaluate_all, each read restricted to those accounts. */
+int playbooks_evaluate_accounts(struct store *st, const int64_t *ids, size_t n, size_t *fired);
+
 /* Loads playbook id from the store into *p (playbook_cleanup). */
 int playbook_load(struct store *st, int64_t id, struct playbook *p);
 

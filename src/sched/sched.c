@@ -2,8 +2,9 @@
  * The scheduler thread and its set of touched accounts. The set is an open-addressing hash
  * set of ids behind a mutex, capped so that a flood of changes costs bounded memory (past
  * the cap the next pass simply re-evaluates every account). The thread wakes every second:
- * it re-evaluates the touched accounts, and every account when the health model's period
- * has passed or a full pass was requested.
+ * it re-evaluates the touched accounts (journey, health, then the enabled playbooks for
+ * those accounts only), and every account when the health model's period has passed or a
+ * full pass was requested.
  */
 #include "sched/sched.h"
 
@@ -129,6 +130,14 @@ static void touched_pass(struct store *st, const int64_t *ids, size_t n)
         if (rc && rc != KZ_ENOTFOUND) /* a deleted account is not an error */
             log_warn("scheduler: account %lld not re-evaluated (%d)", (long long)ids[i], rc);
     }
+    /* Then the playbooks, for these accounts only: a change that turns an account red fires
+     * "health turned red" a second later, not at the next full pass. */
+    size_t fired = 0;
+    int rc = playbooks_evaluate_accounts(st, ids, n, &fired);
+    if (rc)
+        log_warn("scheduler: playbook evaluation of touched accounts failed (%d)", rc);
+    else if (fired)
+        log_info("scheduler: playbooks fired %zu times for touched accounts", fired);
 }
 
 static void *sched_main(void *arg)

@@ -154,44 +154,79 @@ int store_playbooks_list(struct store *st, int64_t after_id, int limit, bool ena
     "SELECT a.id, a.name, a.tier, a.phase, a.owner_id, u.name, u.email, a.health_score,"           \
     " a.health_band, s.renewal_date, a.last_seen_at, a.created_at, a.phase_entered_at,"            \
     " lr.fired_at, "
-#define CAND_FROM                                                                                  \
-    " FROM accounts a LEFT JOIN users u ON u.id = a.owner_id"                                       \
+/* RUNS restricts the last-run subquery (the scoped reads: to the scope's accounts). */
+#define CAND_JOINS(RUNS)                                                                           \
+    " LEFT JOIN users u ON u.id = a.owner_id"                                                       \
     " LEFT JOIN subscriptions s ON s.account_id = a.id"                                             \
     " LEFT JOIN (SELECT account_id, MAX(fired_at) AS fired_at FROM playbook_runs"                   \
-    "  WHERE playbook_id = ?1 GROUP BY account_id) lr ON lr.account_id = a.id"
-#define CAND_TIER " WHERE (?2 IS NULL OR a.tier = ?2)"
+    "  WHERE playbook_id = ?1" RUNS " GROUP BY account_id) lr ON lr.account_id = a.id"
+#define CAND_FROM_(RUNS) " FROM accounts a" CAND_JOINS(RUNS)
+#define CAND_TIER_(ACC) " WHERE (?2 IS NULL OR a.tier = ?2)" ACC
 
-static const char *const cand_sql[] = {
-    [PBQ_BAND] = CAND_HEAD "b.band, NULL, NULL" CAND_FROM
-        " LEFT JOIN playbook_bands b ON b.playbook_id = ?1 AND b.account_id = a.id" CAND_TIER
-        " AND a.health_band IS NOT NULL AND b.band IS NOT NULL AND b.band <> a.health_band",
-    [PBQ_PHASE] = CAND_HEAD "NULL, NULL, NULL" CAND_FROM CAND_TIER
-        " AND a.phase = ?3 AND a.phase_entered_at >= ?4",
-    [PBQ_RENEWAL] = CAND_HEAD "NULL, NULL, NULL" CAND_FROM CAND_TIER
-        " AND s.status <> 'churned' AND s.renewal_date >= ?5 AND s.renewal_date <= ?6",
-    [PBQ_INACTIVE] = CAND_HEAD "NULL, NULL, NULL" CAND_FROM CAND_TIER
-        " AND COALESCE(a.last_seen_at, a.created_at) <= ?4",
-    [PBQ_NPS] = CAND_HEAD "n.score, n.at, NULL" CAND_FROM
-        " JOIN (SELECT account_id, MIN(score) AS score, MAX(created_at) AS at"
-        "  FROM survey_responses WHERE type = 'nps' AND score <= ?7 AND answered_at >= ?4"
-        "  GROUP BY account_id) n ON n.account_id = a.id" CAND_TIER,
-    /* Per account, a range of the rollup's primary key (account_id, day): the window's days
-     * only, never a scan of the whole history. */
-    [PBQ_EVENT] = CAND_HEAD "e.c, NULL, NULL FROM (SELECT a2.id AS account_id,"
-        " (SELECT SUM(d.count) FROM usage_daily d WHERE d.account_id = a2.id AND d.day >= ?5"
-        "  AND d.event = ?8) AS c FROM accounts a2) e JOIN accounts a ON a.id = e.account_id"
-        " LEFT JOIN users u ON u.id = a.owner_id"
-        " LEFT JOIN subscriptions s ON s.account_id = a.id"
-        " LEFT JOIN (SELECT account_id, MAX(fired_at) AS fired_at FROM playbook_runs"
-        "  WHERE playbook_id = ?1 GROUP BY account_id) lr ON lr.account_id = a.id" CAND_TIER
-        " AND e.c > 0",
-    [PBQ_MILESTONES] = CAND_HEAD "NULL, NULL, (SELECT group_concat(m.milestone, char(10))"
-        " FROM milestone_states m WHERE m.account_id = a.id AND m.state = 'complete')" CAND_FROM
-        CAND_TIER " AND a.phase_entered_at IS NOT NULL",
-    [PBQ_SEATS] = CAND_HEAD "w.active_users_30, s.seats, NULL" CAND_FROM
-        " JOIN account_windows w ON w.account_id = a.id" CAND_TIER
-        " AND s.seats > 0 AND s.status <> 'churned'",
-};
+/*
+ * One statement per trigger kind. The scoped set (playbooks_evaluate_accounts: the accounts
+ * the scheduler just re-scored) is the same text with every read restricted to the ids in
+ * the connection's temporary table pb_scope, so that the accounts are looked up by id
+ * instead of scanned: RUNS and ACC restrict the last run and the accounts, NPS the answers,
+ * EVT the rollup's accounts.
+ */
+#define CAND_SQL(RUNS, ACC, NPS, EVT)                                                              \
+    {                                                                                              \
+        [PBQ_BAND] = CAND_HEAD "b.band, NULL, NULL" CAND_FROM_(RUNS)                               \
+            " LEFT JOIN playbook_bands b ON b.playbook_id = ?1 AND b.account_id = a.id"             \
+            CAND_TIER_(ACC)                                                                        \
+            " AND a.health_band IS NOT NULL AND b.band IS NOT NULL AND b.band <> a.health_band",   \
+        [PBQ_PHASE] = CAND_HEAD "NULL, NULL, NULL" CAND_FROM_(RUNS) CAND_TIER_(ACC)                \
+            " AND a.phase = ?3 AND a.phase_entered_at >= ?4",                                      \
+        [PBQ_RENEWAL] = CAND_HEAD "NULL, NULL, NULL" CAND_FROM_(RUNS) CAND_TIER_(ACC)              \
+            " AND s.status <> 'churned' AND s.renewal_date >= ?5 AND s.renewal_date <= ?6",        \
+        [PBQ_INACTIVE] = CAND_HEAD "NULL, NULL, NULL" CAND_FROM_(RUNS) CAND_TIER_(ACC)             \
+            " AND COALESCE(a.last_seen_at, a.created_at) <= ?4",                                   \
+        [PBQ_NPS] = CAND_HEAD "n.score, n.at, NULL" CAND_FROM_(RUNS)                               \
+            " JOIN (SELECT account_id, MIN(score) AS score, MAX(created_at) AS at"                 \
+            "  FROM survey_responses WHERE type = 'nps' AND score <= ?7 AND answered_at >= ?4"     \
+            NPS "  GROUP BY account_id) n ON n.account_id = a.id" CAND_TIER_(ACC),                 \
+        /* Per account, a range of the rollup's primary key (account_id, day): the window's   \
+         * days only, never a scan of the whole history. */                                    \
+        [PBQ_EVENT] = CAND_HEAD "e.c, NULL, NULL FROM (SELECT a2.id AS account_id,"                \
+            " (SELECT SUM(d.count) FROM usage_daily d WHERE d.account_id = a2.id AND d.day >= ?5"  \
+            "  AND d.event = ?8) AS c FROM accounts a2" EVT ") e"                                  \
+            " JOIN accounts a ON a.id = e.account_id" CAND_JOINS(RUNS) CAND_TIER_(ACC)             \
+            " AND e.c > 0",                                                                        \
+        [PBQ_MILESTONES] = CAND_HEAD "NULL, NULL, (SELECT group_concat(m.milestone, char(10))"     \
+            " FROM milestone_states m WHERE m.account_id = a.id AND m.state = 'complete')"         \
+            CAND_FROM_(RUNS) CAND_TIER_(ACC) " AND a.phase_entered_at IS NOT NULL",                \
+        [PBQ_SEATS] = CAND_HEAD "w.active_users_30, s.seats, NULL" CAND_FROM_(RUNS)                \
+            " JOIN account_windows w ON w.account_id = a.id" CAND_TIER_(ACC)                       \
+            " AND s.seats > 0 AND s.status <> 'churned'",                                          \
+    }
+
+static const char *const cand_sql[] = CAND_SQL("", "", "", "");
+static const char *const cand_sql_scoped[] =
+    CAND_SQL(" AND account_id IN (SELECT id FROM pb_scope)",
+             " AND a.id IN (SELECT id FROM pb_scope)",
+             " AND account_id IN (SELECT id FROM pb_scope)",
+             " WHERE a2.id IN (SELECT id FROM pb_scope)");
+
+int store_playbook_scope_set(struct store *st, const int64_t *ids, size_t n)
+{
+    /* A temporary table (in memory: temp_store): this connection's own, never written to
+     * the database file, so filling it takes no lock the ingest writer waits for (hence no
+     * BEGIN IMMEDIATE around it either). */
+    sqlite3_stmt *s = db_prepare(st, "CREATE TEMP TABLE IF NOT EXISTS pb_scope"
+                                     " (id INTEGER PRIMARY KEY)");
+    int rc = db_exec_stmt(st, s);
+    if (rc == KZ_OK) {
+        s = db_prepare(st, "DELETE FROM pb_scope");
+        rc = db_exec_stmt(st, s);
+    }
+    for (size_t i = 0; i < n && rc == KZ_OK; i++) {
+        s = db_prepare(st, "INSERT OR IGNORE INTO pb_scope (id) VALUES (?)");
+        db_bind_i64(s, 1, ids[i]);
+        rc = db_exec_stmt(st, s);
+    }
+    return rc;
+}
 
 static void cand_free(struct pb_candidate *c)
 {
@@ -215,7 +250,7 @@ int store_playbook_candidates(struct store *st, const struct pb_query *q,
                               int (*fn)(const struct pb_candidate *c, void *ctx), void *ctx)
 {
     int rc = KZ_OK;
-    sqlite3_stmt *s = db_prepare(st, cand_sql[q->kind]);
+    sqlite3_stmt *s = db_prepare(st, q->scoped ? cand_sql_scoped[q->kind] : cand_sql[q->kind]);
     int np = sqlite3_bind_parameter_count(s);
     /* Bind only the numbered parameters the statement uses. */
     db_bind_i64(s, 1, q->playbook_id);
@@ -294,6 +329,18 @@ int store_playbook_bands_save(struct store *st, int64_t playbook_id)
     sqlite3_stmt *s = db_prepare(st, "INSERT INTO playbook_bands (playbook_id, account_id, band)"
                                      " SELECT ?, id, health_band FROM accounts"
                                      " WHERE health_band IS NOT NULL"
+                                     " ON CONFLICT (playbook_id, account_id) DO UPDATE"
+                                     " SET band = excluded.band WHERE band <> excluded.band");
+    db_bind_i64(s, 1, playbook_id);
+    return db_exec_stmt(st, s);
+}
+
+int store_playbook_bands_save_scoped(struct store *st, int64_t playbook_id)
+{
+    sqlite3_stmt *s = db_prepare(st, "INSERT INTO playbook_bands (playbook_id, account_id, band)"
+                                     " SELECT ?, id, health_band FROM accounts"
+                                     " WHERE health_band IS NOT NULL"
+                                     " AND id IN (SELECT id FROM pb_scope)"
                                      " ON CONFLICT (playbook_id, account_id) DO UPDATE"
                                      " SET band = excluded.band WHERE band <> excluded.band");
     db_bind_i64(s, 1, playbook_id);

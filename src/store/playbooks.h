@@ -46,6 +46,7 @@ struct pb_query {
     const char *to_day;    /* RENEWAL: last renewal date */
     const char *event;     /* EVENT */
     int64_t max_score;     /* NPS */
+    bool scoped;           /* only the accounts of store_playbook_scope_set */
 };
 
 /* One account's row for a trigger; strings are owned by the row (valid during the callback). */
@@ -71,6 +72,12 @@ int store_playbook_candidates(struct store *st, const struct pb_query *q,
 
 /* Remembers the current band of every scored account as the playbook's last seen band. */
 int store_playbook_bands_save(struct store *st, int64_t playbook_id);
+
+/* The scope of the scoped reads (pb_query.scoped, store_playbook_bands_save_scoped): this
+ * connection's set of account ids, replaced by each call. */
+int store_playbook_scope_set(struct store *st, const int64_t *ids, size_t n);
+/* store_playbook_bands_save for the scope's accounts only. */
+int store_playbook_bands_save_scoped(struct store *st, int64_t playbook_id);
 
 /* ---- runs */
 

@@ -245,18 +245,19 @@ test('Accounts: band filter, sort by health, phase options from the lifecycle', 
   assert.deepEqual(await page.getByTestId('account-row').locator('th a').allTextContents(), byHealth.data.map((a) => a.name));
 });
 
-test('Cockpit: the at-risk panel asks the server for band=red&owner=me', async () => {
+test('Cockpit: the at-risk panel shows the server\'s red and falling accounts (GET /api/v1/cockpit)', async () => {
   const csm = await env.page();
   const reqs = [];
   csm.on('request', (r) => reqs.push(r.url()));
   await env.login(csm, 'sato@example.com');
   await csm.getByTestId('at-risk').or(csm.getByText(/None of your accounts is at risk/)).first().waitFor();
-  assert.ok(reqs.some((u) => /\/api\/v1\/accounts\?.*band=red/.test(u) && /owner=me/.test(u)), 'band=red&owner=me on the server');
+  assert.ok(reqs.some((u) => /\/api\/v1\/cockpit(\?|$)/.test(u)), 'the cockpit is one request');
   const s = await env.srv.login('sato@example.com', 'kizuna-demo');
-  const mine = await env.srv.request('GET', '/api/v1/accounts?band=red&owner=me&sort=health&limit=100', { cookie: s.cookie });
-  if (mine.json?.data?.length) {
-    assert.equal(await csm.getByTestId('at-risk').locator('li').count(), Math.min(10, mine.json.data.length));
-    assert.equal(await csm.getByTestId('at-risk').locator('.band-red').count(), Math.min(10, mine.json.data.length));
+  const mine = (await env.srv.request('GET', '/api/v1/cockpit?limit=200', { cookie: s.cookie })).json.at_risk;
+  if (mine.length) {
+    const shown = mine.slice(0, 10);
+    assert.equal(await csm.getByTestId('at-risk').locator('li').count(), shown.length);
+    assert.equal(await csm.getByTestId('at-risk').locator('.band-red').count(), shown.filter((r) => r.band === 'red').length);
   }
   env.assertNoConsoleErrors(csm);
   await csm.context().close();

@@ -177,3 +177,6 @@ export interface SurveySummary {
   csat: { responses: number; satisfied: number; satisfied_pct: number | null; mean: number | null };
   ces: { responses: number; easy: number; easy_pct: number | null; mean: number | null };
 }
+
+/** A user as every role sees it (GET /api/v1/team): no e-mail. */
+export interface TeamMember { id: number; name: string; role: Role; disabled: boolean }

@@ -3,7 +3,7 @@
 import type { ComponentChildren } from 'preact';
 import { createContext } from 'preact';
 import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
-import type { Account, Lifecycle, User } from './api';
+import type { Account, Lifecycle, TeamMember, User } from './api';
 import { api } from './api';
 import { ApiError } from './api';
 import { lang, setLang, t } from './i18n';
@@ -14,8 +14,8 @@ import { linkClick } from './router';
 export const MeContext = createContext<User | null>(null);
 export const useMe = () => useContext(MeContext)!;
 
-/** Names of users by id, when this user may list them (admins); filled by the app. */
-export const UsersContext = createContext<Map<number, User>>(new Map());
+/** Every user's name and role by id (GET /api/v1/team, for every role); filled by the app. */
+export const UsersContext = createContext<Map<number, TeamMember>>(new Map());
 
 export function useUserName() {
   const me = useMe();

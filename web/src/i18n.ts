@@ -3,6 +3,7 @@
 // Terms follow the seeds (ヘルススコア, 導入期, 定着期, ハイタッチ ...).
 import { useEffect, useState } from 'preact/hooks';
 import core from './text/core';
+import cockpit from './text/cockpit';
 import dashboards from './text/dashboards';
 import email from './text/email';
 import health from './text/health';
@@ -11,9 +12,9 @@ export type Lang = 'ja' | 'en';
 const KEY = 'kizuna.lang';
 
 // Every feature's text module, merged; a key must be unique across modules.
-const en = { ...core.en, ...dashboards.en, ...email.en, ...health.en };
+const en = { ...core.en, ...cockpit.en, ...dashboards.en, ...email.en, ...health.en };
 export type Key = keyof typeof en;
-const ja: Record<Key, string> = { ...core.ja, ...dashboards.ja, ...email.ja, ...health.ja };
+const ja: Record<Key, string> = { ...core.ja, ...cockpit.ja, ...dashboards.ja, ...email.ja, ...health.ja };
 
 const dicts: Record<Lang, Record<Key, string>> = { en, ja };
 

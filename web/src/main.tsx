@@ -4,8 +4,8 @@
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import './style.css';
-import { api, setUnauthorizedHandler } from './api';
-import type { List, User } from './api';
+import { api, qs, setUnauthorizedHandler } from './api';
+import type { List, TeamMember, User } from './api';
 import { LangSwitch, Link, Loading, MeContext, Toaster, UsersContext } from './components';
 import { t, useLang } from './i18n';
 import { navigate, useLocation } from './router';
@@ -22,7 +22,7 @@ function App() {
   const lang = useLang();
   const loc = useLocation();
   const [session, setSession] = useState<SessionState>({ status: 'checking' });
-  const [users, setUsers] = useState<Map<number, User>>(new Map());
+  const [users, setUsers] = useState<Map<number, TeamMember>>(new Map());
 
   useEffect(() => {
     setUnauthorizedHandler(() => {
@@ -43,14 +43,22 @@ function App() {
     );
   }, []);
 
+  // Every user's name and role (GET /api/v1/team, any role), for owners, assignees and
+  // authors shown by id.
   useEffect(() => {
-    if (session.status === 'in' && session.user.role === 'admin') {
-      api.get<List<User>>('/api/v1/users?limit=500').then(
-        (r) => setUsers(new Map(r.data.map((u) => [u.id, u]))),
-        () => { /* names fall back to ids */ },
-      );
-    }
-  }, [session]);
+    if (session.status !== 'in') return;
+    (async () => {
+      const all: TeamMember[] = [];
+      let cursor: string | null = null;
+      for (let i = 0; i < 20; i++) {
+        const r: List<TeamMember> = await api.get(`/api/v1/team${qs({ limit: 500, cursor })}`);
+        all.push(...r.data);
+        cursor = r.next_cursor;
+        if (!cursor) break;
+      }
+      setUsers(new Map(all.map((u) => [u.id, u])));
+    })().catch(() => { /* names fall back to ids */ });
+  }, [session.status]);
 
   useEffect(() => {
     if (session.status === 'out' && loc.path !== '/login') {
