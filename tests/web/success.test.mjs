@@ -233,7 +233,10 @@ test('Accounts: band filter, sort by health, phase options from the lifecycle', 
   await page.waitForURL(/band=red/);
   const red = await api('/api/v1/accounts?band=red&limit=50');
   if (red.data.length) {
-    await page.getByTestId('account-row').first().locator('.band-red').waitFor();
+    // The filtered page replaces the first one: wait for its rows, not for any red badge (the
+    // unfiltered first page may already start with a red account).
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=account-row]').length === n
+      && document.querySelectorAll('[data-testid=account-row] .band-red').length === n, red.data.length);
     assert.equal(await page.getByTestId('account-row').count(), red.data.length);
     assert.equal(await page.getByTestId('account-row').locator('.band-red').count(), red.data.length);
   }
