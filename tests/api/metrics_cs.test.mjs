@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, test } from 'node:test';
-import { assertProblem, assertStatus, parseCsv, startServer } from './lib.mjs';
+import { assertProblem, assertStatus, parseCsv, sqliteQuery, startServer, waitFor } from './lib.mjs';
 
 const srv = await startServer();
 after(() => srv.cleanup());
@@ -47,8 +47,15 @@ test('renewals: 30/60/90-day windows from today, at-risk (red) and expected MRR'
   const green = await account(ind, {}, { mrr: 2000, renewal_date: day(45) });
   await account(ind, {}, { mrr: 4000, renewal_date: day(80) }); // never scored
   await account(ind, {}, { mrr: 8000, renewal_date: day(120) }); // beyond 90 days
-  await account(ind, {}, { mrr: 9999, status: 'churned', renewal_date: day(3) }); // churned: not a renewal
-  sql(`UPDATE accounts SET health_band = 'red' WHERE id = ${red.id}; UPDATE accounts SET health_band = 'green' WHERE id = ${green.id};`);
+  const churned = await account(ind, {}, { mrr: 9999, status: 'churned', renewal_date: day(3) }); // churned: not a renewal
+  // Each subscription PUT has the scheduler re-score its account within a second or so; the
+  // bands below are written after that, or the re-score could overwrite them.
+  const all = (await get(`/api/v1/accounts?industry=${ind}`)).data.map((a) => a.id);
+  assert.ok(all.includes(churned.id));
+  await waitFor(() => Number(sqliteQuery(srv.db, `SELECT count(*) FROM health_snapshots WHERE day = '${day(0)}' AND account_id IN (${all.join(',')})`)[0][0]) === all.length,
+    30000, 'the scheduler re-scoring the accounts with new subscriptions');
+  sql(`UPDATE accounts SET health_band = NULL WHERE id IN (${all.join(',')});
+    UPDATE accounts SET health_band = 'red' WHERE id = ${red.id}; UPDATE accounts SET health_band = 'green' WHERE id = ${green.id};`);
   const r = await get(`/api/v1/metrics/renewals?industry=${ind}`);
   assert.equal(r.currency, 'JPY');
   assert.equal(r.as_of, day(0));
@@ -104,24 +111,27 @@ test('journey: phases, onboarding completion by start month, funnel, time to val
     UPDATE accounts SET value_reached_at = '2024-02-10T00:00:00Z' WHERE id = ${A.id};
     UPDATE accounts SET value_reached_at = '2024-03-11T12:00:00Z' WHERE id = ${C.id};`);
   const j = await get(`/api/v1/metrics/journey?industry=${ind}&from=2024-01&to=2024-03`);
-  assert.deepEqual(j.phases, [
-    { phase: 'adoption', accounts: 2 }, { phase: 'churned', accounts: 1 }, { phase: 'expansion', accounts: 1 }, { phase: 'onboarding', accounts: 1 },
-  ]);
+  // every phase of the (default) lifecycle, in its order, with its names
+  assert.deepEqual(j.phases.map((p) => [p.phase, p.accounts]), [['onboarding', 1], ['adoption', 2], ['expansion', 1], ['churned', 1]]);
+  assert.deepEqual([j.phases[0].label_ja, j.phases[0].label_en, j.phases[3].label_en], ['導入期', 'Onboarding', 'Churned']);
   assert.deepEqual(j.data.map((m) => [m.month, m.onboarding_started, m.onboarding_completed, m.completion_rate, m.avg_onboarding_days, m.value_reached, m.avg_ttv_days]), [
     ['2024-01', 2, 1, 0.5, 20, 0, null],
     ['2024-02', 2, 1, 0.5, 30, 1, 40], // A: 2024-01-01 -> 2024-02-10
     ['2024-03', 0, 0, null, null, 1, 39.5], // C: 2024-02-01 -> 2024-03-11 12:00
   ]);
-  assert.deepEqual(j.onboarding, { started: 4, completed: 2, completion_rate: 0.5, avg_days: 25 });
-  assert.deepEqual(j.funnel, [
-    { phase: 'onboarding', accounts: 4, share: 1 }, { phase: 'adoption', accounts: 2, share: 0.5 },
-    { phase: 'expansion', accounts: 1, share: 0.25 }, { phase: 'churned', accounts: 1, share: 0.25 },
+  assert.deepEqual(j.onboarding, { started: 4, completed: 2, completion_rate: 0.5, avg_days: 25, phase: 'onboarding' });
+  assert.deepEqual(j.funnel.map(({ phase, accounts, share, terminal }) => ({ phase, accounts, share, terminal })), [
+    { phase: 'onboarding', accounts: 4, share: 1, terminal: false }, { phase: 'adoption', accounts: 2, share: 0.5, terminal: false },
+    { phase: 'expansion', accounts: 1, share: 0.25, terminal: false }, { phase: 'churned', accounts: 1, share: 0.25, terminal: true },
   ]);
+  assert.equal(j.funnel[2].label_ja, '拡大・更新期');
   assert.deepEqual(j.ttv, { accounts: 2, avg_days: 39.8 }); // (40 + 39.5) / 2 = 39.75
   const funnel = parseCsv((await srv.as(viewer).get(`/api/v1/metrics/journey?industry=${ind}&from=2024-01&to=2024-03&format=csv&table=funnel`)).text);
-  assert.deepEqual(funnel, [['phase', 'accounts', 'share'], ['onboarding', '4', '1'], ['adoption', '2', '0.5'], ['expansion', '1', '0.25'], ['churned', '1', '0.25']]);
+  assert.deepEqual(funnel, [['phase', 'accounts', 'share', 'label_ja', 'label_en', 'terminal'],
+    ['onboarding', '4', '1', '導入期', 'Onboarding', 'false'], ['adoption', '2', '0.5', '定着期', 'Adoption', 'false'],
+    ['expansion', '1', '0.25', '拡大・更新期', 'Expansion and renewal', 'false'], ['churned', '1', '0.25', '解約', 'Churned', 'true']]);
   const phases = parseCsv((await srv.as(viewer).get(`/api/v1/metrics/journey?industry=${ind}&format=csv&table=phases`)).text);
-  assert.deepEqual(phases[1], ['adoption', '2']);
+  assert.deepEqual(phases.slice(0, 3), [['phase', 'accounts', 'label_ja', 'label_en'], ['onboarding', '1', '導入期', 'Onboarding'], ['adoption', '2', '定着期', 'Adoption']]);
   const f = await get(`/api/v1/metrics/journey?industry=${ind}&from=2024-01&to=2024-03&phase=churned`);
   assert.deepEqual([f.onboarding.started, f.funnel[3].accounts], [1, 1]);
 });
