@@ -272,9 +272,6 @@ struct journey_ctx {
     int onboard_month;
     int64_t done_at;      /* first move on from there to a live phase, -1 none */
     bool reached[LC_MAX_PHASES];
-    /* the last phase key looked up, and its index: rows repeat a handful of keys */
-    char last_key[LC_KEY_MAX + 1];
-    int last_index;
 };
 
 static void journey_flush(struct journey_ctx *c)
@@ -297,15 +294,6 @@ static void journey_flush(struct journey_ctx *c)
     memset(c->reached, 0, sizeof(c->reached));
 }
 
-static int journey_phase(struct journey_ctx *c, const char *key)
-{
-    if (strcmp(key, c->last_key) != 0) {
-        snprintf(c->last_key, sizeof(c->last_key), "%s", key);
-        c->last_index = strlen(key) <= LC_KEY_MAX ? lifecycle_phase_index(c->lc, key) : -1;
-    }
-    return c->last_index;
-}
-
 static int journey_row(void *arg, const struct phase_row *p)
 {
     struct journey_ctx *c = arg;
@@ -316,7 +304,7 @@ static int journey_row(void *arg, const struct phase_row *p)
     int64_t t;
     if (!p->phase || !p->entered_at || time_parse(p->entered_at, &t))
         return 0;
-    int k = journey_phase(c, p->phase);
+    int k = lifecycle_phase_index(c->lc, p->phase);
     if (k < 0)
         return 0; /* a phase removed from the lifecycle */
     if (k == c->first) {
@@ -400,7 +388,7 @@ int api_metrics_journey(struct req *r)
     struct journey_ctx c = { .lc = &lc, .first = 0,
                              .terminal = terminal ? (int)(terminal - lc.phases) : -1,
                              .from = q.from, .to = q.to, .n = (int)n, .account = -1,
-                             .onboard_at = -1, .done_at = -1, .last_index = -1 };
+                             .onboard_at = -1, .done_at = -1 };
     c.started = xcalloc(n, sizeof(int64_t));
     c.completed = xcalloc(n, sizeof(int64_t));
     c.days = xcalloc(n, sizeof(double));
@@ -739,6 +727,8 @@ struct activity_acc {
     uint32_t *slots;              /* open addressing: index + 1 into v, 0 = empty */
     size_t nslots;                /* a power of two, at least twice n */
     bool touches;                 /* which query is streaming */
+    char last_day[11];            /* rows come in time order: the last date seen ... */
+    int64_t last_week;            /* ... and its week (-1: not a date) */
 };
 
 static int type_index(const char *t, const char *const *list)
@@ -793,12 +783,16 @@ static struct kai *kai_get(struct activity_acc *a, int64_t user, int64_t week)
 static int activity_row(void *arg, const struct activity_count *c)
 {
     struct activity_acc *a = arg;
-    int64_t day = day_number(c->day);
+    if (strncmp(c->day, a->last_day, 10) != 0) {
+        int64_t day = day_number(c->day);
+        snprintf(a->last_day, sizeof(a->last_day), "%.10s", c->day);
+        /* 1970-01-01 was a Thursday: Monday-based weeks start at day - (day + 3) % 7. */
+        a->last_week = day < 0 ? -1 : day - ((day % 7 + 7 + 3) % 7);
+    }
     int t = type_index(c->type, a->touches ? touch_types : task_types);
-    if (day < 0 || t < 0)
+    if (a->last_week < 0 || t < 0)
         return 0;
-    /* 1970-01-01 was a Thursday: Monday-based weeks start at day - (day + 3) % 7. */
-    struct kai *k = kai_get(a, c->user_id, day - ((day % 7 + 7 + 3) % 7));
+    struct kai *k = kai_get(a, c->user_id, a->last_week);
     if (a->touches)
         k->touches[t] += c->count;
     else
@@ -918,7 +912,7 @@ int api_metrics_activity(struct req *r)
         return reply_rc(r, rc, "currency settings");
     char from[11], to[11], lo[21], hi[21];
     window_dates(&q, from, to, lo, hi);
-    struct activity_acc a = { 0 };
+    struct activity_acc a = { .last_week = -1 };
     struct users_acc u = { 0 };
     struct book_acc b = { .fx = &fx };
     rc = store_metrics_tasks_done(store_get(), &q.filter, lo, hi, activity_row, &a);

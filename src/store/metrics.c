@@ -396,37 +396,79 @@ int store_metrics_touches(struct store *st, const struct metrics_filter *f, cons
                          from, to, fn, ctx);
 }
 
+/* An active subscription, for the book: what an account pays. */
+struct book_sub {
+    int64_t account_id, mrr;
+    char currency[4];            /* "" when not a 3-letter code */
+};
+
 struct book_ctx {
+    struct account_set set;
+    struct book_sub *subs;       /* by account id */
+    size_t n, cap;
     int (*fn)(void *ctx, const struct book_row *b);
     void *ctx;
 };
+
+static int book_sub_read(sqlite3_stmt *s, void *arg)
+{
+    struct book_ctx *c = arg;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 1024;
+        c->subs = xrealloc(c->subs, c->cap * sizeof(*c->subs));
+    }
+    struct book_sub *b = &c->subs[c->n++];
+    b->account_id = sqlite3_column_int64(s, 0);
+    b->mrr = sqlite3_column_int64(s, 1);
+    const char *cur = col(s, 2);
+    b->currency[0] = '\0';
+    if (cur && strlen(cur) == 3)
+        memcpy(b->currency, cur, 4);
+    return 0;
+}
 
 static int book_read(sqlite3_stmt *s, void *arg)
 {
     struct book_ctx *c = arg;
     struct book_row b = {
-        .account_id = sqlite3_column_int64(s, 0),
-        .owner_id = db_col_i64(s, 1, 0),
-        .mrr = db_col_i64(s, 2, 0),
-        .currency = col(s, 3),
+        .account_id = sqlite3_column_int64(s, 1),
+        .owner_id = db_col_i64(s, 0, 0),
     };
-    if (!b.currency)
-        b.mrr = 0;
+    if (!account_set_has(&c->set, b.account_id))
+        return 0;
+    size_t lo = 0, hi = c->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->subs[mid].account_id < b.account_id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < c->n && c->subs[lo].account_id == b.account_id) {
+        b.mrr = c->subs[lo].mrr;
+        b.currency = c->subs[lo].currency;
+    }
     return c->fn(c->ctx, &b);
 }
 
 int store_metrics_book(struct store *st, const struct metrics_filter *f,
                        int (*fn)(void *ctx, const struct book_row *b), void *ctx)
 {
-    struct buf q;
-    buf_init(&q, 0);
-    buf_printf(&q, "SELECT a.id, a.owner_id, s.mrr, s.currency FROM accounts a "
-                   "LEFT JOIN subscriptions s ON s.account_id = a.id AND s.status = 'active' "
-                   "WHERE 1 = 1");
-    filter_sql(&q, f);
-    sqlite3_stmt *s = prepare(st, &q, f);
-    struct book_ctx c = { fn, ctx };
-    return each_row(st, s, f, book_read, &c);
+    /* Two sequential reads merged in memory rather than a join: the active subscriptions in
+     * account order (the table's own order), then every account by owner from the owner
+     * index. The join read one account or subscription row per account at random. */
+    struct book_ctx c = { .fn = fn, .ctx = ctx };
+    int rc = account_set_of(st, f, &c.set);
+    if (!rc)
+        rc = each_row(st, db_prepare(st, "SELECT account_id, mrr, currency FROM subscriptions "
+                                         "WHERE status = 'active' ORDER BY account_id"),
+                      NULL, book_sub_read, &c);
+    if (!rc)
+        rc = each_row(st, db_prepare(st, "SELECT owner_id, id FROM accounts ORDER BY owner_id"),
+                      NULL, book_read, &c);
+    account_set_free(&c.set);
+    free(c.subs);
+    return rc;
 }
 
 struct users_ctx {
