@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "journey/phase.h"
+
 static void set_i(json_t *o, const char *k, int64_t v)
 {
     json_object_set_new(o, k, json_integer(v));
@@ -53,14 +55,25 @@ static int64_t day_number(const char *s)
 
 /* ------------------------------------------------------------ renewals */
 
+/* A renewal listed: what the scan knew; the account's details are read after the scan, for
+ * the listed rows only. */
+struct renewal_listed {
+    int64_t account_id;
+    char renewal_date[11];
+    int64_t days, mrr;
+    int window;
+    bool trial;
+};
+
 struct renewals_ctx {
     const struct fx *fx;
     int64_t today;
     const char *list_from, *list_to; /* the renewal dates listed */
     bool csv;
     int limit;
-    json_t *rows;
-    int64_t listed, total;
+    struct renewal_listed *listed;
+    size_t nlisted, cap;
+    int64_t total;
     /* windows 30, 60, 90 days: accounts, mrr, at risk (red), unscored */
     int64_t w_accounts[3], w_mrr[3], w_risk[3], w_unscored[3];
     char missing[MRR_MISSING_MAX][4];
@@ -82,45 +95,77 @@ static int renewal_row(void *arg, const struct renewal_row *r)
         c->excluded++;
         return 0;
     }
-    if (r->status && strcmp(r->status, "trial") == 0)
+    bool trial = r->status && strcmp(r->status, "trial") == 0;
+    if (trial)
         mrr = 0;
     if (mrr > MRR_CAP)
         mrr = MRR_CAP;
     int64_t days = day_number(r->renewal_date) - c->today;
     int window = days < 0 ? 0 : days <= 30 ? 30 : days <= 60 ? 60 : days <= 90 ? 90 : 0;
-    bool red = r->health_band && strcmp(r->health_band, "red") == 0;
     for (int w = 0; w < 3; w++) {
         if (days < 0 || days > 30 * (w + 1))
             continue;
         c->w_accounts[w]++;
         c->w_mrr[w] += mrr;
-        if (red)
+        if (r->red)
             c->w_risk[w] += mrr;
-        if (!r->health_band)
+        if (r->unscored)
             c->w_unscored[w] += mrr;
     }
     if (!r->renewal_date || strcmp(r->renewal_date, c->list_from) < 0 ||
         strcmp(r->renewal_date, c->list_to) > 0)
         return 0;
     c->total++;
-    if (!c->csv && c->listed >= c->limit)
+    if (!c->csv && c->nlisted >= (size_t)c->limit)
         return 0;
-    c->listed++;
+    if (c->nlisted == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 64;
+        c->listed = xrealloc(c->listed, c->cap * sizeof(*c->listed));
+    }
+    struct renewal_listed *l = &c->listed[c->nlisted++];
+    l->account_id = r->account_id;
+    snprintf(l->renewal_date, sizeof(l->renewal_date), "%s", r->renewal_date);
+    l->days = days;
+    l->mrr = mrr;
+    l->window = window;
+    l->trial = trial;
+    return 0;
+}
+
+struct renewal_rows {
+    const struct renewals_ctx *c;
+    size_t next;                 /* the listed row the next detail belongs to */
+    json_t *rows;
+};
+
+static json_t *renewal_json(const struct renewal_listed *l, const struct renewal_detail *d)
+{
     json_t *o = json_object();
-    set_i(o, "account_id", r->account_id);
-    json_object_set_new(o, "name", json_string(r->name ? r->name : ""));
-    json_object_set_new(o, "renewal_date", json_string(r->renewal_date ? r->renewal_date : ""));
-    set_i(o, "days_until", days);
-    json_object_set_new(o, "window", window ? json_integer(window) : json_null());
-    set_i(o, "mrr", mrr);
-    json_object_set_new(o, "owner_id", r->owner_id ? json_integer(r->owner_id) : json_null());
-    json_object_set_new(o, "health_band", r->health_band ? json_string(r->health_band)
+    set_i(o, "account_id", l->account_id);
+    json_object_set_new(o, "name", json_string(d && d->name ? d->name : ""));
+    json_object_set_new(o, "renewal_date", json_string(l->renewal_date));
+    set_i(o, "days_until", l->days);
+    json_object_set_new(o, "window", l->window ? json_integer(l->window) : json_null());
+    set_i(o, "mrr", l->mrr);
+    json_object_set_new(o, "owner_id", d && d->owner_id ? json_integer(d->owner_id)
                                                          : json_null());
-    json_object_set_new(o, "phase", r->phase ? json_string(r->phase) : json_null());
-    json_object_set_new(o, "plan", r->plan ? json_string(r->plan) : json_null());
-    json_object_set_new(o, "status", json_string(r->status ? r->status : ""));
-    json_object_set_new(o, "auto_renew", json_boolean(r->auto_renew));
-    json_array_append_new(c->rows, o);
+    json_object_set_new(o, "health_band", d && d->health_band ? json_string(d->health_band)
+                                                               : json_null());
+    json_object_set_new(o, "phase", d && d->phase ? json_string(d->phase) : json_null());
+    json_object_set_new(o, "plan", d && d->plan ? json_string(d->plan) : json_null());
+    json_object_set_new(o, "status", json_string(l->trial ? "trial" : "active"));
+    json_object_set_new(o, "auto_renew", json_boolean(d && d->auto_renew));
+    return o;
+}
+
+/* Details come in the listed order; a listed account deleted since the scan has none. */
+static int renewal_detail_row(void *arg, const struct renewal_detail *d)
+{
+    struct renewal_rows *x = arg;
+    while (x->next < x->c->nlisted && x->c->listed[x->next].account_id != d->account_id)
+        json_array_append_new(x->rows, renewal_json(&x->c->listed[x->next++], NULL));
+    if (x->next < x->c->nlisted)
+        json_array_append_new(x->rows, renewal_json(&x->c->listed[x->next++], d));
     return 0;
 }
 
@@ -152,7 +197,7 @@ int api_metrics_renewals(struct req *r)
     char today[11], from[11], to[11], lo[21], hi[21];
     date_today(today);
     struct renewals_ctx c = { .fx = &fx, .today = date_to_days(today), .csv = q.csv,
-                              .limit = limit, .rows = json_array() };
+                              .limit = limit };
     /* Read the listed range and the 90 days from today together: the windows never depend
      * on from/to. */
     char soon[11];
@@ -169,8 +214,20 @@ int api_metrics_renewals(struct req *r)
     c.list_to = to;
     rc = store_metrics_renewals(store_get(), &q.filter, strcmp(from, today) < 0 ? from : today,
                                 strcmp(to, soon) > 0 ? to : soon, renewal_row, &c);
+    struct renewal_rows rows = { .c = &c, .rows = json_array() };
+    if (!rc) {
+        int64_t *ids = xcalloc(c.nlisted ? c.nlisted : 1, sizeof(*ids));
+        for (size_t i = 0; i < c.nlisted; i++)
+            ids[i] = c.listed[i].account_id;
+        rc = store_metrics_renewal_details(store_get(), ids, c.nlisted, renewal_detail_row,
+                                           &rows);
+        free(ids);
+        while (!rc && rows.next < c.nlisted)
+            json_array_append_new(rows.rows, renewal_json(&c.listed[rows.next++], NULL));
+    }
+    free(c.listed);
     if (rc) {
-        json_decref(c.rows);
+        json_decref(rows.rows);
         return reply_rc(r, rc, "renewals");
     }
     json_t *x = json_object(), *windows = json_array(), *missing = json_array();
@@ -192,26 +249,29 @@ int api_metrics_renewals(struct req *r)
     json_object_set_new(x, "unconverted_currencies", missing);
     set_i(x, "excluded_accounts", c.excluded);
     if (table >= 0)
-        return metrics_reply_table(r, &q, "renewals", &tables[table], x, c.rows);
-    return metrics_reply(r, &q, "renewals", fx.reporting, x, c.rows, cols);
+        return metrics_reply_table(r, &q, "renewals", &tables[table], x, rows.rows);
+    return metrics_reply(r, &q, "renewals", fx.reporting, x, rows.rows, cols);
 }
 
 /* ------------------------------------------------------------ journey */
 
-#define JOURNEY_PHASES 3 /* onboarding, adoption, expansion: the funnel */
-
+/* The journey follows the lifecycle in force (settings/lifecycle): its first phase is where
+ * onboarding starts, its terminal phase is churn, and the funnel has a row per phase in its
+ * order. History rows in a phase the lifecycle no longer has are not counted. */
 struct journey_ctx {
+    const struct lifecycle *lc;
+    int first, terminal;  /* phase indexes; terminal -1 when none */
     int from, to, n;
     /* per month of onboarding start: started, completed (so far), days to complete */
     int64_t *started, *completed;
     double *days;
-    int64_t funnel[JOURNEY_PHASES + 1]; /* + churned */
+    int64_t funnel[LC_MAX_PHASES]; /* by phase index; the first phase's is the started */
     /* the current account */
     int64_t account;
-    int64_t onboard_at;   /* unix seconds of its first onboarding entry, -1 none */
+    int64_t onboard_at;   /* unix seconds of its first entry into the first phase, -1 none */
     int onboard_month;
-    int64_t done_at;      /* first move on from onboarding to a live phase, -1 none */
-    bool reached[JOURNEY_PHASES + 1];
+    int64_t done_at;      /* first move on from there to a live phase, -1 none */
+    bool reached[LC_MAX_PHASES];
 };
 
 static void journey_flush(struct journey_ctx *c)
@@ -224,9 +284,10 @@ static void journey_flush(struct journey_ctx *c)
             c->completed[i]++;
             c->days[i] += (double)(c->done_at - c->onboard_at) / 86400.0;
         }
-        c->funnel[0]++;
-        for (int k = 1; k <= JOURNEY_PHASES; k++)
-            c->funnel[k] += c->reached[k];
+        c->funnel[c->first]++;
+        for (size_t k = 0; k < c->lc->nphases; k++)
+            if ((int)k != c->first)
+                c->funnel[k] += c->reached[k];
     }
     c->onboard_at = -1;
     c->done_at = -1;
@@ -243,7 +304,10 @@ static int journey_row(void *arg, const struct phase_row *p)
     int64_t t;
     if (!p->phase || !p->entered_at || time_parse(p->entered_at, &t))
         return 0;
-    if (strcmp(p->phase, "onboarding") == 0) {
+    int k = lifecycle_phase_index(c->lc, p->phase);
+    if (k < 0)
+        return 0; /* a phase removed from the lifecycle */
+    if (k == c->first) {
         if (c->onboard_at < 0) {
             c->onboard_at = t;
             c->onboard_month = month_of_date(p->entered_at);
@@ -252,15 +316,9 @@ static int journey_row(void *arg, const struct phase_row *p)
     }
     if (c->onboard_at < 0)
         return 0; /* history before onboarding: not in the funnel */
-    bool churned = strcmp(p->phase, "churned") == 0;
-    if (!churned && c->done_at < 0)
+    if (k != c->terminal && c->done_at < 0)
         c->done_at = t;
-    if (strcmp(p->phase, "adoption") == 0)
-        c->reached[1] = true;
-    else if (strcmp(p->phase, "expansion") == 0)
-        c->reached[2] = true;
-    else if (churned)
-        c->reached[3] = true;
+    c->reached[k] = true;
     return 0;
 }
 
@@ -300,11 +358,12 @@ static int count_into(void *arg, const char *key, int64_t n)
 }
 
 /*
- * GET /api/v1/metrics/journey: accounts by current phase; for the accounts whose onboarding
+ * GET /api/v1/metrics/journey, following the lifecycle in force: accounts by current phase
+ * (every phase, in lifecycle order); for the accounts whose onboarding (the first phase)
  * started in the window, by start month: how many completed it (moved on to a phase other
- * than churned) and in how many days on average, and the funnel (reached adoption,
- * expansion, churned); time to value (contract start to the value milestone) by the month
- * the value was reached.
+ * than the terminal one) and in how many days on average, and the funnel (the first phase,
+ * then each later phase with the accounts that ever reached it, the terminal phase last);
+ * time to value (contract start to the value milestone) by the month the value was reached.
  */
 int api_metrics_journey(struct req *r)
 {
@@ -312,15 +371,23 @@ int api_metrics_journey(struct req *r)
                                         "completion_rate", "avg_onboarding_days",
                                         "value_reached", "avg_ttv_days", NULL };
     static const char *const extra[] = { "table", NULL };
-    static const char *const pcols[] = { "phase", "accounts", NULL };
-    static const char *const fcols[] = { "phase", "accounts", "share", NULL };
+    static const char *const pcols[] = { "phase", "accounts", "label_ja", "label_en", NULL };
+    static const char *const fcols[] = { "phase", "accounts", "share", "label_ja", "label_en",
+                                         "terminal", NULL };
     static const struct metric_table tables[] = { { "phases", pcols }, { "funnel", fcols } };
     struct metric_query q;
     int table;
     if (metric_query_parse(r, extra, &q) || metric_table_parse(r, &q, tables, 2, &table))
         return 0;
+    struct lifecycle lc;
+    int rc = journey_lifecycle_load(store_get(), &lc);
+    if (rc)
+        return reply_rc(r, rc, "lifecycle settings");
     size_t n = (size_t)(q.to - q.from + 1);
-    struct journey_ctx c = { .from = q.from, .to = q.to, .n = (int)n, .account = -1,
+    const struct lc_phase *terminal = lifecycle_terminal(&lc);
+    struct journey_ctx c = { .lc = &lc, .first = 0,
+                             .terminal = terminal ? (int)(terminal - lc.phases) : -1,
+                             .from = q.from, .to = q.to, .n = (int)n, .account = -1,
                              .onboard_at = -1, .done_at = -1 };
     c.started = xcalloc(n, sizeof(int64_t));
     c.completed = xcalloc(n, sizeof(int64_t));
@@ -331,7 +398,7 @@ int api_metrics_journey(struct req *r)
     json_t *phases = json_array(), *rows = NULL;
     char from[11], to[11], lo[21], hi[21];
     window_dates(&q, from, to, lo, hi);
-    int rc = store_metrics_phase_history(store_get(), &q.filter, journey_row, &c);
+    rc = store_metrics_phase_history(store_get(), &q.filter, journey_row, &c);
     journey_flush(&c);
     if (!rc)
         rc = store_metrics_ttv(store_get(), &q.filter, lo, hi, ttv_row, &t);
@@ -362,25 +429,45 @@ int api_metrics_journey(struct req *r)
         days += c.days[i];
     }
     json_t *x = json_object(), *onb = json_object(), *funnel = json_array(), *ttv = json_object();
-    /* phases: [{"phase", "accounts"}] */
-    size_t i;
-    json_t *p;
-    json_array_foreach(phases, i, p) {
-        json_object_set(p, "phase", json_object_get(p, "key"));
-        json_object_del(p, "key");
+    /* phases: [{"phase", "accounts", "label_ja", "label_en"}], every phase of the lifecycle
+     * in its order (an account in a phase the lifecycle no longer has is not listed) */
+    json_t *dist = json_array();
+    for (size_t k = 0; k < lc.nphases; k++) {
+        const struct lc_phase *ph = &lc.phases[k];
+        int64_t count = 0;
+        size_t i;
+        json_t *p;
+        json_array_foreach(phases, i, p) {
+            const char *key = json_string_value(json_object_get(p, "key"));
+            if (key && strcmp(key, ph->key) == 0)
+                count = json_integer_value(json_object_get(p, "accounts"));
+        }
+        json_t *o = json_object();
+        json_object_set_new(o, "phase", json_string(ph->key));
+        set_i(o, "accounts", count);
+        json_object_set_new(o, "label_ja", json_string(ph->label_ja));
+        json_object_set_new(o, "label_en", json_string(ph->label_en));
+        json_array_append_new(dist, o);
     }
-    json_object_set_new(x, "phases", phases);
+    json_decref(phases);
+    json_object_set_new(x, "phases", dist);
     set_i(onb, "started", started);
     set_i(onb, "completed", completed);
     json_object_set_new(onb, "completion_rate", json_ratio(completed, started));
     json_object_set_new(onb, "avg_days", json_avg(days, completed));
+    json_object_set_new(onb, "phase", json_string(lc.phases[0].key));
     json_object_set_new(x, "onboarding", onb);
-    static const char *const names[] = { "onboarding", "adoption", "expansion", "churned" };
-    for (int k = 0; k <= JOURNEY_PHASES; k++) {
+    /* funnel: the first phase (onboarding started), then every later phase in lifecycle
+     * order with the accounts that ever reached it; the terminal (churn) phase is last */
+    for (size_t k = 0; k < lc.nphases; k++) {
+        const struct lc_phase *ph = &lc.phases[k];
         json_t *o = json_object();
-        json_object_set_new(o, "phase", json_string(names[k]));
+        json_object_set_new(o, "phase", json_string(ph->key));
         set_i(o, "accounts", c.funnel[k]);
         json_object_set_new(o, "share", json_ratio(c.funnel[k], c.funnel[0]));
+        json_object_set_new(o, "label_ja", json_string(ph->label_ja));
+        json_object_set_new(o, "label_en", json_string(ph->label_en));
+        json_object_set_new(o, "terminal", json_boolean(ph->terminal));
         json_array_append_new(funnel, o);
     }
     json_object_set_new(x, "funnel", funnel);
@@ -397,6 +484,7 @@ out:
     free(c.days);
     free(t.reached);
     free(t.days);
+    lifecycle_cleanup(&lc);
     return 0;
 }
 
@@ -407,13 +495,8 @@ enum { BAND_GREEN, BAND_YELLOW, BAND_RED, BAND_NONE, BANDS };
 struct health_ctx {
     int from, n;
     int64_t *count;       /* n x BANDS */
-    int64_t *scored;      /* n: snapshots with a score */
+    int64_t *scored;      /* n: months with a score */
     double *score_sum;
-    /* the last snapshot seen of the current (account, month) */
-    int64_t account;
-    int month;            /* -1: none pending */
-    int band;
-    int64_t score;
 };
 
 static int band_index(const char *b)
@@ -429,31 +512,18 @@ static int band_index(const char *b)
     return BAND_NONE;
 }
 
-/* Counts the pending snapshot: the last of its account and month. */
-static void health_flush(struct health_ctx *c)
-{
-    int m = c->month - c->from;
-    if (c->month >= 0 && m >= 0 && m < c->n) {
-        c->count[m * BANDS + c->band]++;
-        if (c->score >= 0) {
-            c->scored[m]++;
-            c->score_sum[m] += (double)c->score;
-        }
-    }
-    c->month = -1;
-}
-
-/* Rows come by account, then day: a later row of the same month replaces the pending one. */
-static int health_row(void *arg, const struct health_row *h)
+/* One account in one month, by its last snapshot of the month. */
+static int health_row(void *arg, const struct health_month *h)
 {
     struct health_ctx *c = arg;
-    int m = month_of_date(h->day);
-    if (h->account_id != c->account || m != c->month)
-        health_flush(c);
-    c->account = h->account_id;
-    c->month = m;
-    c->band = band_index(h->band);
-    c->score = h->score;
+    int m = h->month - c->from;
+    if (m < 0 || m >= c->n)
+        return 0;
+    c->count[m * BANDS + band_index(h->band)]++;
+    if (h->score >= 0) {
+        c->scored[m]++;
+        c->score_sum[m] += (double)h->score;
+    }
     return 0;
 }
 
@@ -471,15 +541,12 @@ int api_metrics_health(struct req *r)
     if (metric_query_parse(r, extra, &q) || metric_table_parse(r, &q, tables, 1, &table))
         return 0;
     size_t n = (size_t)(q.to - q.from + 1);
-    struct health_ctx c = { .from = q.from, .n = (int)n, .account = -1, .month = -1 };
+    struct health_ctx c = { .from = q.from, .n = (int)n };
     c.count = xcalloc(n * BANDS, sizeof(int64_t));
     c.scored = xcalloc(n, sizeof(int64_t));
     c.score_sum = xcalloc(n, sizeof(double));
-    char from[11], to[11], lo[21], hi[21];
-    window_dates(&q, from, to, lo, hi);
     json_t *current = json_array();
-    int rc = store_metrics_health(store_get(), &q.filter, from, to, health_row, &c);
-    health_flush(&c);
+    int rc = store_metrics_health(store_get(), &q.filter, q.from, q.to, health_row, &c);
     if (!rc)
         rc = store_metrics_account_counts(store_get(), &q.filter, "health_band", count_into,
                                           current);
@@ -660,6 +727,8 @@ struct activity_acc {
     uint32_t *slots;              /* open addressing: index + 1 into v, 0 = empty */
     size_t nslots;                /* a power of two, at least twice n */
     bool touches;                 /* which query is streaming */
+    char last_day[11];            /* rows come in time order: the last date seen ... */
+    int64_t last_week;            /* ... and its week (-1: not a date) */
 };
 
 static int type_index(const char *t, const char *const *list)
@@ -714,12 +783,16 @@ static struct kai *kai_get(struct activity_acc *a, int64_t user, int64_t week)
 static int activity_row(void *arg, const struct activity_count *c)
 {
     struct activity_acc *a = arg;
-    int64_t day = day_number(c->day);
+    if (strncmp(c->day, a->last_day, 10) != 0) {
+        int64_t day = day_number(c->day);
+        snprintf(a->last_day, sizeof(a->last_day), "%.10s", c->day);
+        /* 1970-01-01 was a Thursday: Monday-based weeks start at day - (day + 3) % 7. */
+        a->last_week = day < 0 ? -1 : day - ((day % 7 + 7 + 3) % 7);
+    }
     int t = type_index(c->type, a->touches ? touch_types : task_types);
-    if (day < 0 || t < 0)
+    if (a->last_week < 0 || t < 0)
         return 0;
-    /* 1970-01-01 was a Thursday: Monday-based weeks start at day - (day + 3) % 7. */
-    struct kai *k = kai_get(a, c->user_id, day - ((day % 7 + 7 + 3) % 7));
+    struct kai *k = kai_get(a, c->user_id, a->last_week);
     if (a->touches)
         k->touches[t] += c->count;
     else
@@ -839,7 +912,7 @@ int api_metrics_activity(struct req *r)
         return reply_rc(r, rc, "currency settings");
     char from[11], to[11], lo[21], hi[21];
     window_dates(&q, from, to, lo, hi);
-    struct activity_acc a = { 0 };
+    struct activity_acc a = { .last_week = -1 };
     struct users_acc u = { 0 };
     struct book_acc b = { .fx = &fx };
     rc = store_metrics_tasks_done(store_get(), &q.filter, lo, hi, activity_row, &a);

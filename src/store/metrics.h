@@ -28,24 +28,36 @@ int store_metrics_subscriptions(struct store *st, const struct metrics_filter *f
                                 const char *until,
                                 int (*fn)(void *ctx, const struct sub_event *ev), void *ctx);
 
-/* A current subscription renewing in [from, to] (dates), not churned. */
+/* A current subscription renewing in [from, to] (dates), not churned: what the 30/60/90-day
+ * windows sum. The band tells only what the windows need (at risk, unscored); the listed
+ * rows' details come from store_metrics_renewal_details. */
 struct renewal_row {
+    int64_t account_id;
+    const char *renewal_date;
+    int64_t mrr;                 /* minor units of currency */
+    const char *currency;
+    const char *status;          /* trial or active */
+    bool red;                    /* the account's health band is red */
+    bool unscored;               /* the account has no health band */
+};
+/* Ordered by renewal date, then account id. */
+int store_metrics_renewals(struct store *st, const struct metrics_filter *f, const char *from,
+                           const char *to,
+                           int (*fn)(void *ctx, const struct renewal_row *r), void *ctx);
+/* What a listed renewal shows of its account and subscription. */
+struct renewal_detail {
     int64_t account_id;
     const char *name;
     int64_t owner_id;            /* 0 = unassigned */
     const char *health_band;     /* NULL when never computed */
     const char *phase;
     const char *plan;
-    const char *renewal_date;
-    int64_t mrr;                 /* minor units of currency */
-    const char *currency;
-    const char *status;          /* trial or active */
     bool auto_renew;
 };
-/* Ordered by renewal date, then account id. */
-int store_metrics_renewals(struct store *st, const struct metrics_filter *f, const char *from,
-                           const char *to,
-                           int (*fn)(void *ctx, const struct renewal_row *r), void *ctx);
+/* The details of n accounts (ids[i]), in the order given; an account gone since is skipped. */
+int store_metrics_renewal_details(struct store *st, const int64_t *ids, size_t n,
+                                  int (*fn)(void *ctx, const struct renewal_detail *d),
+                                  void *ctx);
 
 /* Tasks completed (by assignee) or timeline entries (by author) in [from, to) (RFC 3339
  * bounds), on the filtered accounts: one row each (count 1), in time order. */
@@ -100,16 +112,18 @@ int store_metrics_account_counts(struct store *st, const struct metrics_filter *
                                  const char *column,
                                  int (*fn)(void *ctx, const char *key, int64_t n), void *ctx);
 
-/* Every health snapshot with day in [from, to], by account then day. */
-struct health_row {
+/* Each filtered account's health in each month from..to (months as in metrics.h) that has a
+ * snapshot: the band and score of its last snapshot of that month, read from the monthly
+ * rollup of migration 012 (one row per account and year), one call per account and month,
+ * in no particular order. */
+struct health_month {
     int64_t account_id;
-    const char *day;
-    const char *band;            /* NULL when no measure had data */
+    int month;
+    const char *band;            /* "green", "yellow", "red"; NULL when no measure had data */
     int64_t score;               /* -1 when NULL */
 };
-int store_metrics_health(struct store *st, const struct metrics_filter *f, const char *from,
-                         const char *to, int (*fn)(void *ctx, const struct health_row *h),
-                         void *ctx);
+int store_metrics_health(struct store *st, const struct metrics_filter *f, int from, int to,
+                         int (*fn)(void *ctx, const struct health_month *h), void *ctx);
 
 /* Survey answers answered in [from, to), one row each (count 1), in time order. */
 struct survey_count {

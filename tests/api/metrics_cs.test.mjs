@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, test } from 'node:test';
-import { assertProblem, assertStatus, parseCsv, startServer } from './lib.mjs';
+import { assertProblem, assertStatus, parseCsv, sqliteQuery, startServer, waitFor } from './lib.mjs';
 
 const srv = await startServer();
 after(() => srv.cleanup());
@@ -45,10 +45,17 @@ test('renewals: 30/60/90-day windows from today, at-risk (red) and expected MRR'
   const red = await account(ind, {}, { mrr: 1000, renewal_date: day(10) });
   await account(ind, {}, { mrr: 500, status: 'trial', renewal_date: day(5) });
   const green = await account(ind, {}, { mrr: 2000, renewal_date: day(45) });
-  await account(ind, {}, { mrr: 4000, renewal_date: day(80) }); // never scored
+  const unscored = await account(ind, {}, { mrr: 4000, renewal_date: day(80) }); // never scored
   await account(ind, {}, { mrr: 8000, renewal_date: day(120) }); // beyond 90 days
-  await account(ind, {}, { mrr: 9999, status: 'churned', renewal_date: day(3) }); // churned: not a renewal
-  sql(`UPDATE accounts SET health_band = 'red' WHERE id = ${red.id}; UPDATE accounts SET health_band = 'green' WHERE id = ${green.id};`);
+  const churned = await account(ind, {}, { mrr: 9999, status: 'churned', renewal_date: day(3) }); // churned: not a renewal
+  // Each subscription PUT has the scheduler re-score its account within a second or so; the
+  // bands below are written after that, or the re-score could overwrite them.
+  const all = (await get(`/api/v1/accounts?industry=${ind}`)).data.map((a) => a.id);
+  assert.ok(all.includes(churned.id));
+  await waitFor(() => Number(sqliteQuery(srv.db, `SELECT count(*) FROM health_snapshots WHERE day = '${day(0)}' AND account_id IN (${all.join(',')})`)[0][0]) === all.length,
+    30000, 'the scheduler re-scoring the accounts with new subscriptions');
+  sql(`UPDATE accounts SET health_band = NULL WHERE id IN (${all.join(',')});
+    UPDATE accounts SET health_band = 'red' WHERE id = ${red.id}; UPDATE accounts SET health_band = 'green' WHERE id = ${green.id};`);
   const r = await get(`/api/v1/metrics/renewals?industry=${ind}`);
   assert.equal(r.currency, 'JPY');
   assert.equal(r.as_of, day(0));
@@ -75,6 +82,18 @@ test('renewals: 30/60/90-day windows from today, at-risk (red) and expected MRR'
   assert.equal(csv.length, 1 + 4, 'CSV lists every renewal');
   assert.equal(csv[0][0], 'account_id');
   assertProblem(await srv.as(viewer).get('/api/v1/metrics/renewals?limit=0'), 400, 'limit');
+  // Other slices (each a set of accounts the renewals scan is tested against): a tier
+  // nobody here has, unassigned (everyone here), and a segment on the subscription's MRR.
+  const none = await get(`/api/v1/metrics/renewals?industry=${ind}&tier=high`);
+  assert.deepEqual([none.total, none.data, none.windows.map((x) => x.accounts)], [0, [], [0, 0, 0]]);
+  assert.deepEqual((await get(`/api/v1/metrics/renewals?industry=${ind}&owner=none`)).windows, r.windows);
+  const seg = await admin().post('/api/v1/segments',
+    { name: 'renewals big', filter: { and: [{ field: 'industry', op: 'eq', value: ind }, { field: 'mrr', op: 'gte', value: 2000 }] } });
+  assertStatus(seg, 201);
+  const big = await get(`/api/v1/metrics/renewals?segment=${seg.json.id}`);
+  assert.deepEqual(big.windows[2], { days: 90, accounts: 2, mrr: 6000, at_risk_mrr: 0, expected_mrr: 6000, unscored_mrr: 4000 });
+  assert.deepEqual(big.data.map((x) => [x.account_id, x.name, x.health_band, x.plan, x.auto_renew]),
+    [[green.id, green.name, 'green', 'Pro', true], [unscored.id, unscored.name, null, 'Pro', true]]);
   const w = parseCsv((await srv.as(viewer).get(`/api/v1/metrics/renewals?industry=${ind}&format=csv&table=windows`)).text);
   assert.deepEqual(w, [['days', 'accounts', 'mrr', 'at_risk_mrr', 'expected_mrr', 'unscored_mrr'],
     ['30', '2', '1000', '1000', '0', '0'], ['60', '3', '3000', '1000', '2000', '0'], ['90', '4', '7000', '1000', '6000', '4000']]);
@@ -104,24 +123,27 @@ test('journey: phases, onboarding completion by start month, funnel, time to val
     UPDATE accounts SET value_reached_at = '2024-02-10T00:00:00Z' WHERE id = ${A.id};
     UPDATE accounts SET value_reached_at = '2024-03-11T12:00:00Z' WHERE id = ${C.id};`);
   const j = await get(`/api/v1/metrics/journey?industry=${ind}&from=2024-01&to=2024-03`);
-  assert.deepEqual(j.phases, [
-    { phase: 'adoption', accounts: 2 }, { phase: 'churned', accounts: 1 }, { phase: 'expansion', accounts: 1 }, { phase: 'onboarding', accounts: 1 },
-  ]);
+  // every phase of the (default) lifecycle, in its order, with its names
+  assert.deepEqual(j.phases.map((p) => [p.phase, p.accounts]), [['onboarding', 1], ['adoption', 2], ['expansion', 1], ['churned', 1]]);
+  assert.deepEqual([j.phases[0].label_ja, j.phases[0].label_en, j.phases[3].label_en], ['導入期', 'Onboarding', 'Churned']);
   assert.deepEqual(j.data.map((m) => [m.month, m.onboarding_started, m.onboarding_completed, m.completion_rate, m.avg_onboarding_days, m.value_reached, m.avg_ttv_days]), [
     ['2024-01', 2, 1, 0.5, 20, 0, null],
     ['2024-02', 2, 1, 0.5, 30, 1, 40], // A: 2024-01-01 -> 2024-02-10
     ['2024-03', 0, 0, null, null, 1, 39.5], // C: 2024-02-01 -> 2024-03-11 12:00
   ]);
-  assert.deepEqual(j.onboarding, { started: 4, completed: 2, completion_rate: 0.5, avg_days: 25 });
-  assert.deepEqual(j.funnel, [
-    { phase: 'onboarding', accounts: 4, share: 1 }, { phase: 'adoption', accounts: 2, share: 0.5 },
-    { phase: 'expansion', accounts: 1, share: 0.25 }, { phase: 'churned', accounts: 1, share: 0.25 },
+  assert.deepEqual(j.onboarding, { started: 4, completed: 2, completion_rate: 0.5, avg_days: 25, phase: 'onboarding' });
+  assert.deepEqual(j.funnel.map(({ phase, accounts, share, terminal }) => ({ phase, accounts, share, terminal })), [
+    { phase: 'onboarding', accounts: 4, share: 1, terminal: false }, { phase: 'adoption', accounts: 2, share: 0.5, terminal: false },
+    { phase: 'expansion', accounts: 1, share: 0.25, terminal: false }, { phase: 'churned', accounts: 1, share: 0.25, terminal: true },
   ]);
+  assert.equal(j.funnel[2].label_ja, '拡大・更新期');
   assert.deepEqual(j.ttv, { accounts: 2, avg_days: 39.8 }); // (40 + 39.5) / 2 = 39.75
   const funnel = parseCsv((await srv.as(viewer).get(`/api/v1/metrics/journey?industry=${ind}&from=2024-01&to=2024-03&format=csv&table=funnel`)).text);
-  assert.deepEqual(funnel, [['phase', 'accounts', 'share'], ['onboarding', '4', '1'], ['adoption', '2', '0.5'], ['expansion', '1', '0.25'], ['churned', '1', '0.25']]);
+  assert.deepEqual(funnel, [['phase', 'accounts', 'share', 'label_ja', 'label_en', 'terminal'],
+    ['onboarding', '4', '1', '導入期', 'Onboarding', 'false'], ['adoption', '2', '0.5', '定着期', 'Adoption', 'false'],
+    ['expansion', '1', '0.25', '拡大・更新期', 'Expansion and renewal', 'false'], ['churned', '1', '0.25', '解約', 'Churned', 'true']]);
   const phases = parseCsv((await srv.as(viewer).get(`/api/v1/metrics/journey?industry=${ind}&format=csv&table=phases`)).text);
-  assert.deepEqual(phases[1], ['adoption', '2']);
+  assert.deepEqual(phases.slice(0, 3), [['phase', 'accounts', 'label_ja', 'label_en'], ['onboarding', '1', '導入期', 'Onboarding'], ['adoption', '2', '定着期', 'Adoption']]);
   const f = await get(`/api/v1/metrics/journey?industry=${ind}&from=2024-01&to=2024-03&phase=churned`);
   assert.deepEqual([f.onboarding.started, f.funnel[3].accounts], [1, 1]);
 });
@@ -143,6 +165,14 @@ test('health: each account once a month by its last snapshot; current bands', { 
   assert.deepEqual(h.current, { green: 0, yellow: 0, red: 1, unscored: 1 });
   const csv = parseCsv((await srv.as(viewer).get(`/api/v1/metrics/health?industry=${ind}&from=2024-01&to=2024-03&format=csv`)).text);
   assert.deepEqual(csv[1], ['2024-01', '2', '1', '0', '1', '0', '55']);
+  // F alone (tier=high), with a snapshot a year later: each calendar month counts on its own
+  // (2025-01 does not replace F's red of 2024-01-31).
+  sql(`UPDATE accounts SET tier_override = 'high', tier = 'high' WHERE id = ${F.id};
+    INSERT INTO health_snapshots (account_id, day, score, band) VALUES (${F.id}, '2025-01-31', 70, 'green');`);
+  const f = await get(`/api/v1/metrics/health?industry=${ind}&from=2024-01&to=2025-01&tier=high`);
+  assert.deepEqual(f.data.map((m) => [m.month, m.accounts, m.green, m.red, m.avg_score]).filter((m) => m[1]),
+    [['2024-01', 1, 0, 1, 20], ['2024-02', 1, 0, 0, 50], ['2025-01', 1, 1, 0, 70]]);
+  assert.deepEqual(f.current, { green: 0, yellow: 0, red: 1, unscored: 0 });
   const cur = parseCsv((await srv.as(viewer).get(`/api/v1/metrics/health?industry=${ind}&format=csv&table=current`)).text);
   assert.deepEqual(cur, [['green', 'yellow', 'red', 'unscored'], ['0', '0', '1', '1']]);
 });
@@ -171,6 +201,7 @@ test('activity: KAI per CSM and week, book of business', async () => {
   const a1 = await account(ind, { owner_id: csm.id }, { mrr: 1000 });
   await account(ind, { owner_id: csm.id }, { mrr: 100, currency: 'USD' }); // $1.00 at 150
   await account(ind); // unassigned, no subscription
+  await account(ind, { owner_id: csm.id }, { mrr: 700, status: 'trial' }); // owned, not paying
   const as = srv.as(csm);
   for (const type of ['call', 'call', 'email']) assertStatus(await as.post('/api/v1/tasks', { account_id: a1.id, title: type, type, status: 'done' }), 201);
   assertStatus(await as.post('/api/v1/tasks', { account_id: a1.id, title: 'open', type: 'call' }), 201);
@@ -190,11 +221,17 @@ test('activity: KAI per CSM and week, book of business', async () => {
   });
   assert.deepEqual(r.book, [
     { owner_id: null, owner_name: null, accounts: 1, paying_accounts: 0, mrr: 0, arr: 0 },
-    { owner_id: csm.id, owner_name: csm.name, accounts: 2, paying_accounts: 2, mrr: 1150, arr: 13800 },
+    { owner_id: csm.id, owner_name: csm.name, accounts: 3, paying_accounts: 2, mrr: 1150, arr: 13800 },
   ]);
   const book = parseCsv((await srv.as(viewer).get(`/api/v1/metrics/activity?industry=${ind}&format=csv&table=book`)).text);
   assert.deepEqual(book, [['owner_id', 'owner_name', 'accounts', 'paying_accounts', 'mrr', 'arr'],
-    ['', '', '1', '0', '0', '0'], [String(csm.id), csm.name, '2', '2', '1150', '13800']]);
+    ['', '', '1', '0', '0', '0'], [String(csm.id), csm.name, '3', '2', '1150', '13800']]);
+  // The CSM's own slice: the same week row, and only their book.
+  const mine = await get(`/api/v1/metrics/activity?industry=${ind}&from=${month}&to=${month}&owner=${csm.id}`);
+  assert.deepEqual(mine.data, r.data);
+  assert.deepEqual(mine.book, [r.book[1]]);
+  const high = await get(`/api/v1/metrics/activity?industry=${ind}&from=${month}&to=${month}&tier=high`);
+  assert.deepEqual([high.data, high.book], [[], []]);
   const other = await get(`/api/v1/metrics/activity?industry=${ind}&from=${month}&to=${month}&owner=none`);
   assert.deepEqual(other.data, [], 'tasks on the CSM\'s accounts are outside owner=none');
   const past = await get(`/api/v1/metrics/activity?industry=${ind}&from=2020-01&to=2020-12`);
