@@ -158,7 +158,9 @@ int api_playbooks_create(struct req *r)
     p.id = rec.id;
     memcpy(p.created_at, rec.created_at, sizeof(p.created_at));
     memcpy(p.updated_at, rec.updated_at, sizeof(p.updated_at));
-    ret = reply_json(r, 201, pb_to_json(&p));
+    json_t *created = pb_to_json(&p);
+    pb_add_run_stats(created, p.id);
+    ret = reply_json(r, 201, created);
 out:
     rec_json_free(&rec);
     playbook_cleanup(&p);
@@ -206,7 +208,9 @@ int api_playbooks_update(struct req *r)
         goto out;
     }
     memcpy(p.updated_at, rec.updated_at, sizeof(p.updated_at));
-    ret = reply_json(r, 200, pb_to_json(&p));
+    json_t *updated = pb_to_json(&p);
+    pb_add_run_stats(updated, id);
+    ret = reply_json(r, 200, updated);
 out:
     rec_json_free(&rec);
     playbook_cleanup(&p);
