@@ -3,14 +3,16 @@
 // Terms follow the seeds (ヘルススコア, 導入期, 定着期, ハイタッチ ...).
 import { useEffect, useState } from 'preact/hooks';
 import core from './text/core';
+import segments from './text/segments';
+import playbooks from './text/playbooks';
 
 export type Lang = 'ja' | 'en';
 const KEY = 'kizuna.lang';
 
 // Every feature's text module, merged; a key must be unique across modules.
-const en = { ...core.en };
+const en = { ...core.en, ...segments.en, ...playbooks.en };
 export type Key = keyof typeof en;
-const ja: Record<Key, string> = { ...core.ja };
+const ja: Record<Key, string> = { ...core.ja, ...segments.ja, ...playbooks.ja };
 
 const dicts: Record<Lang, Record<Key, string>> = { en, ja };
 

@@ -14,6 +14,8 @@ import { Cockpit } from './pages/Cockpit';
 import { Accounts } from './pages/Accounts';
 import { AccountPage } from './pages/Account';
 import { Settings } from './pages/Settings';
+import { SegmentsRoute } from './pages/Segments';
+import { PlaybooksRoute } from './pages/Playbooks';
 
 type SessionState = { status: 'checking' } | { status: 'out'; expired: boolean } | { status: 'in'; user: User };
 
@@ -97,6 +99,8 @@ function App() {
   else if (loc.path === '/accounts') page = <Accounts />;
   else if ((m = loc.path.match(/^\/accounts\/([1-9][0-9]{0,15})$/))) page = <AccountPage id={Number(m[1])} />;
   else if (loc.path === '/settings') page = <Settings />;
+  else if (/^\/segments(\/|$)/.test(loc.path)) page = <SegmentsRoute />;
+  else if (/^\/playbooks(\/|$)/.test(loc.path)) page = <PlaybooksRoute />;
   else page = <NotFound />;
 
   const section = loc.path === '/' ? 'cockpit' : loc.path.startsWith('/accounts') ? 'accounts' : loc.path.startsWith('/settings') ? 'settings' : '';
@@ -110,6 +114,8 @@ function App() {
           <nav aria-label={t('nav.main')} class="mainnav">
             <Link href="/" aria-current={section === 'cockpit' ? 'page' : undefined}>{t('nav.cockpit')}</Link>
             <Link href="/accounts" aria-current={section === 'accounts' ? 'page' : undefined}>{t('nav.accounts')}</Link>
+            <Link href="/segments" aria-current={loc.path.startsWith('/segments') ? 'page' : undefined}>{t('nav.segments')}</Link>
+            <Link href="/playbooks" aria-current={loc.path.startsWith('/playbooks') ? 'page' : undefined}>{t('nav.playbooks')}</Link>
             <Link href="/settings" aria-current={section === 'settings' ? 'page' : undefined}>{t('nav.settings')}</Link>
           </nav>
           <div class="topbar-right">
