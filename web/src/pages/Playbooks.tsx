@@ -94,6 +94,7 @@ function PlaybookList() {
   const segments = useAsync(segmentsLoad, []);
   const summary = useTriggerSummary();
   const [busy, setBusy] = useState(false);
+  const [evaluations, setEvaluations] = useState(0);
   const admin = me.role === 'admin';
 
   const toggle = async (p: Playbook, on: boolean) => {
@@ -109,6 +110,7 @@ function PlaybookList() {
       const r = await api.post<{ fired: number }>('/api/v1/playbooks/evaluate', {});
       toast(t('playbooks.evaluated', { n: fmtNumber(r.fired) }));
       list.reload();
+      setEvaluations((n) => n + 1);
     } catch (e) { toast(t('common.actionFailed', { msg: (e as Error).message })); }
     finally { setBusy(false); }
   };
@@ -164,15 +166,16 @@ function PlaybookList() {
           </div>
         )}
       </AsyncList>
-      {admin && <Outbound />}
+      {admin && <Outbound version={evaluations} />}
     </section>
   );
 }
 
-function Outbound() {
+/** The outbound queue; version changes reload it (after an evaluation). */
+function Outbound({ version }: { version: number }) {
   const [status, setStatus] = useState('');
   const [more, setMore] = useState<{ items: OutboundMsg[]; next: string | null } | null>(null);
-  const q = useAsync(() => api.get<List<OutboundMsg>>(`/api/v1/outbound${qs({ status, limit: 50 })}`), [status]);
+  const q = useAsync(() => api.get<List<OutboundMsg>>(`/api/v1/outbound${qs({ status, limit: 50 })}`), [status, version]);
   useEffect(() => setMore(null), [q.data]);
   const items = q.data ? [...q.data.data, ...(more?.items ?? [])] : undefined;
   const next = more ? more.next : q.data?.next_cursor ?? null;
@@ -245,8 +248,11 @@ function PlaybookEditor({ id }: { id: number | null }) {
   const admin = me.role === 'admin';
   const pb = useAsync(() => (id ? api.get<Playbook>(`/api/v1/playbooks/${id}`) : Promise.resolve(null)), [id]);
   const segments = useAsync(segmentsLoad, []);
-  const templates = useAsync(loadTemplates, []);
   const [form, setForm] = useState<PlaybookForm | null>(id ? null : formFromPlaybook(null));
+  // The templates are asked for only when an email action is shown: a server without the
+  // templates endpoint answers 404, and the inline subject and body are used instead.
+  const hasEmail = !!form?.actions.some((a) => a.data.type === 'send_email');
+  const templates = useAsync(() => (hasEmail ? loadTemplates() : Promise.resolve(undefined)), [hasEmail]);
   const [saved, setSaved] = useState<string>('');
   const [error, setError] = useState<{ field?: string; message: string } | null>(null);
   const [saving, setSaving] = useState(false);
