@@ -14,8 +14,9 @@ import { Cockpit } from './pages/Cockpit';
 import { Accounts } from './pages/Accounts';
 import { AccountPage } from './pages/Account';
 import { Settings } from './pages/Settings';
-import { SegmentsRoute } from './pages/Segments';
-import { PlaybooksRoute } from './pages/Playbooks';
+import { lazyPage } from './lazyPage';
+const SegmentsRoute = lazyPage(() => import('./pages/Segments').then((m) => m.SegmentsRoute));
+const PlaybooksRoute = lazyPage(() => import('./pages/Playbooks').then((m) => m.PlaybooksRoute));
 
 type SessionState = { status: 'checking' } | { status: 'out'; expired: boolean } | { status: 'in'; user: User };
 
