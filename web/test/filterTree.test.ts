@@ -74,6 +74,13 @@ describe('UI state -> JSON', () => {
     expect([d.op, d.value]).toEqual(['eq', 'high']);
     const e = withField(INFO, c, 'industry'); // text to text: contains and the value stay
     expect([e.op, e.value]).toEqual(['contains', 'abc']);
+    // A text field with listed values (phase) starts on its first value, not on a stale one.
+    const p = withField(INFO, newCondition(INFO, 'name'), 'phase');
+    expect([p.op, p.value]).toEqual(['eq', 'onboarding']);
+    expect(withField(INFO, { ...c, op: 'contains' }, 'phase').value).toBe('abc');
+    const many = { ...newCondition(INFO, 'tier'), op: 'in', value: 'high, tech' };
+    expect(withOp(INFO, many, 'ne').value).toBe('high');
+    expect(withOp(INFO, { ...many, value: 'tech' }, 'ne').value).toBe('tech');
   });
 
   test('custom fields: key and value type', () => {

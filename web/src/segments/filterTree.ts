@@ -57,7 +57,8 @@ export function newCondition(info: FieldsInfo, field = info.fields[0]?.name ?? '
 export function defaultValue(def: FieldDef | undefined, op: string): string {
   if (op === 'is_null') return 'true';
   if (def?.type === 'boolean') return 'true';
-  if (def?.type === 'enum' && op !== 'in') return def.values?.[0] ?? '';
+  // A field with a list of values (an enumeration, the lifecycle's phases) starts on the first.
+  if (def?.values?.length && (op === 'eq' || op === 'ne')) return def.values[0];
   return '';
 }
 
@@ -65,13 +66,15 @@ export function defaultValue(def: FieldDef | undefined, op: string): string {
 export function withField(info: FieldsInfo, c: CondNode, field: string): CondNode {
   const def = fieldDef(info, field);
   const op = def && def.ops.includes(c.op) ? c.op : def?.ops[0] ?? 'eq';
-  const sameKind = fieldDef(info, c.field)?.type === def?.type && op === c.op;
+  const listed = !def?.values?.length || (op !== 'eq' && op !== 'ne') || def.values.includes(c.value);
+  const sameKind = fieldDef(info, c.field)?.type === def?.type && op === c.op && listed;
   return { ...c, field, op, value: sameKind ? c.value : defaultValue(def, op) };
 }
 
 export function withOp(info: FieldsInfo, c: CondNode, op: string): CondNode {
   const def = fieldDef(info, c.field);
-  const keep = (op !== 'is_null' && c.op !== 'is_null') && (op === 'within_days') === (c.op === 'within_days');
+  const listed = !def?.values?.length || (op !== 'eq' && op !== 'ne') || def.values.includes(c.value);
+  const keep = (op !== 'is_null' && c.op !== 'is_null') && (op === 'within_days') === (c.op === 'within_days') && listed;
   return { ...c, op, value: keep ? c.value : defaultValue(def, op) };
 }
 
