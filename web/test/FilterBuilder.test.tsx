@@ -4,6 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import { fireEvent, render, screen, within } from '@testing-library/preact';
 import { useState } from 'preact/hooks';
+import { UsersContext } from '../src/components';
 import { FilterBuilder } from '../src/segments/FilterBuilder';
 import type { NodeError } from '../src/segments/FilterBuilder';
 import type { FilterJson, GroupNode } from '../src/segments/filterTree';
@@ -107,6 +108,20 @@ describe('UI -> JSON', () => {
     fireEvent.click(screen.getByTestId('filter-group-not'));
     expect(last(log)).toEqual({ not: { or: [{ field: 'tier', op: 'eq', value: 'tech' }] } });
   });
+});
+
+test('the owner by name when the users are known (admins), by id otherwise', () => {
+  const users = new Map([[3, { id: 3, name: 'Sato', email: 's@example.com', role: 'csm', disabled: false, created_at: '', updated_at: '' }],
+    [4, { id: 4, name: 'Suzuki', email: 'u@example.com', role: 'csm', disabled: false, created_at: '', updated_at: '' }]] as const);
+  const log: FilterJson[] = [];
+  const { unmount } = render(<UsersContext.Provider value={new Map(users) as never}><Harness log={log} initial={{ and: [{ field: 'owner', op: 'eq', value: 3 }] }} /></UsersContext.Provider>);
+  const sel = screen.getByTestId('filter-value') as HTMLSelectElement;
+  expect([sel.tagName, sel.value]).toEqual(['SELECT', '3']);
+  select(sel, '4');
+  expect(last(log)).toEqual({ and: [{ field: 'owner', op: 'eq', value: 4 }] });
+  unmount();
+  render(<Harness log={log} initial={{ and: [{ field: 'owner', op: 'eq', value: 3 }] }} />);
+  expect((screen.getByTestId('filter-value') as HTMLInputElement).type).toBe('number');
 });
 
 test('an error is shown on the row and control it names', () => {

@@ -17,6 +17,7 @@ export const INFO: FieldsInfo = {
         expansion: { ja: '拡大・更新期', en: 'Expansion' }, churned: { ja: '解約', en: 'Churned' } } },
     { name: 'tier', type: 'enum', ops: ENUM, values: ['high', 'low', 'tech'] },
     { name: 'band', type: 'enum', ops: ENUM, values: ['green', 'yellow', 'red'] },
+    { name: 'owner', type: 'integer', ops: INT, min: 1, max: Number.MAX_SAFE_INTEGER },
     { name: 'health', type: 'integer', ops: INT, min: 0, max: 100 },
     { name: 'nps', type: 'integer', ops: INT, min: 0, max: 10 },
     { name: 'auto_renew', type: 'boolean', ops: ['eq', 'ne', 'is_null'] },

@@ -3,6 +3,8 @@
 // operators and allowed values come from GET /api/v1/segments/fields (filterTree.ts's
 // FieldsInfo); a server error is shown on the row and control its JSON path names.
 import type { ComponentChildren } from 'preact';
+import { useContext } from 'preact/hooks';
+import { UsersContext } from '../components';
 import { lang, t } from '../i18n';
 import type { Key } from '../i18n';
 import type { CondNode, CustomType, FieldDef, FieldsInfo, FilterNode, GroupNode } from './filterTree';
@@ -175,6 +177,7 @@ function ValueInput({ ctx, node, def, describedBy, upd }: {
   ctx: Ctx; node: CondNode; def: FieldDef | undefined; describedBy?: string; upd: (f: (c: CondNode) => CondNode) => void;
 }) {
   const ro = ctx.readOnly;
+  const users = useContext(UsersContext);
   const common = {
     disabled: ro, 'data-testid': 'filter-value', 'aria-invalid': describedBy ? true : undefined, 'aria-describedby': describedBy,
   };
@@ -229,6 +232,15 @@ function ValueInput({ ctx, node, def, describedBy, upd }: {
       <select value={node.value} {...common} onChange={onText}>
         {!enumValues.includes(node.value) && <option value={node.value}>{node.value || t('common.none')}</option>}
         {enumValues.map((v) => <option value={v}>{valueLabel(def, v)}</option>)}
+      </select>,
+    );
+  }
+  // The owner by name when this user may list the users (admins); else by id.
+  if (def?.name === 'owner' && users.size > 0 && (node.op === 'eq' || node.op === 'ne')) {
+    return wrap(
+      <select value={node.value} {...common} onChange={onText}>
+        {!users.has(Number(node.value)) && <option value={node.value}>{node.value ? `#${node.value}` : t('common.none')}</option>}
+        {[...users.values()].map((u) => <option value={String(u.id)}>{u.name}</option>)}
       </select>,
     );
   }
