@@ -2,8 +2,7 @@
 # Runs every test: the Criterion unit test binaries given as arguments, then the API tests
 # (node --test tests/api/) against the sanitized server build/test/kizuna, then the browser
 # tests (tests/web/: playwright-core driving Debian's chromium against that server serving
-# web/dist; one file at a time, a browser is heavy), then the web app's Vitest component
-# tests (web/test/). Prints a final "N passed, N failed"
+# web/dist; one file at a time, a browser is heavy). Prints a final "N passed, N failed"
 # line and exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
