@@ -45,5 +45,22 @@ node_suite() {
 node_suite api tests/api
 node_suite web tests/web --test-concurrency=1
 
+# Vitest component tests of the web app (web/test/, happy-dom); adds their pass/fail counts
+# from its JSON report, as node_suite does from TAP.
+vitest_suite() {
+  compgen -G "web/test/*.test.ts*" >/dev/null || return 0
+  echo "== web components: vitest run (web/test/)"
+  local json; json=$(mktemp)
+  (cd web && npx --no-install vitest run --reporter=default --reporter=json --outputFile.json="$json")
+  local rc=$?
+  local p f
+  p=$(node -e 'try { const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(r.numPassedTests ?? 0) } catch { console.log(0) }' "$json")
+  f=$(node -e 'try { const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log((r.numFailedTests ?? 0) + (r.numRuntimeErrorTestSuites ?? 0)) } catch { console.log(0) }' "$json")
+  rm -f "$json"
+  passed=$((passed + p)); failed=$((failed + f))
+  if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); echo "!! vitest exited $rc"; fi
+}
+vitest_suite
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

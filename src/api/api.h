@@ -169,6 +169,7 @@ int api_segments_preview(struct req *r);
 int api_segments_get(struct req *r);
 int api_segments_update(struct req *r);
 int api_segments_delete(struct req *r);
+int api_segments_fields(struct req *r);
 int api_segment_accounts(struct req *r);
 
 /* Playbooks, their runs, the outbound queue and the email settings (api/playbooks.c). */

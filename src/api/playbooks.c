@@ -119,6 +119,18 @@ static void rec_json_free(struct playbook_rec *rec)
     free(rec->actions);
 }
 
+/* Adds runs_count and last_fired_at (null when it never fired) to the playbook object o;
+ * left out when the statistics cannot be read. */
+static void pb_add_run_stats(json_t *o, int64_t id)
+{
+    int64_t runs;
+    char last[21];
+    if (store_playbook_run_stats(store_get(), id, &runs, last))
+        return;
+    json_object_set_new(o, "runs_count", json_integer(runs));
+    json_object_set_new(o, "last_fired_at", last[0] ? json_string(last) : json_null());
+}
+
 /* GET /api/v1/playbooks?limit=&cursor= : by id. */
 int api_playbooks_list(struct req *r)
 {
@@ -148,7 +160,9 @@ int api_playbooks_list(struct req *r)
         memcpy(p.created_at, v[i].created_at, sizeof(p.created_at));
         memcpy(p.updated_at, v[i].updated_at, sizeof(p.updated_at));
         pb_load(&p, v[i].audience, v[i].trigger, v[i].actions);
-        json_array_append_new(data, pb_json_for(r, &p));
+        json_t *o = pb_json_for(r, &p);
+        pb_add_run_stats(o, p.id);
+        json_array_append_new(data, o);
         p.name = NULL;
         playbook_cleanup(&p);
     }
@@ -180,7 +194,9 @@ int api_playbooks_create(struct req *r)
     p.id = rec.id;
     memcpy(p.created_at, rec.created_at, sizeof(p.created_at));
     memcpy(p.updated_at, rec.updated_at, sizeof(p.updated_at));
-    ret = reply_json(r, 201, pb_json_for(r, &p));
+    json_t *created = pb_json_for(r, &p);
+    pb_add_run_stats(created, p.id);
+    ret = reply_json(r, 201, created);
 out:
     rec_json_free(&rec);
     playbook_cleanup(&p);
@@ -195,7 +211,10 @@ int api_playbooks_get(struct req *r)
     if (!id)
         return reply_problem(r, 404, "playbook not found");
     int rc = playbook_load(store_get(), id, &p);
-    int ret = rc ? reply_pb_rc(r, rc, id) : reply_json(r, 200, pb_json_for(r, &p));
+    json_t *o = rc ? NULL : pb_json_for(r, &p);
+    if (o)
+        pb_add_run_stats(o, id);
+    int ret = rc ? reply_pb_rc(r, rc, id) : reply_json(r, 200, o);
     playbook_cleanup(&p);
     return ret;
 }
@@ -225,7 +244,9 @@ int api_playbooks_update(struct req *r)
         goto out;
     }
     memcpy(p.updated_at, rec.updated_at, sizeof(p.updated_at));
-    ret = reply_json(r, 200, pb_json_for(r, &p));
+    json_t *updated = pb_json_for(r, &p);
+    pb_add_run_stats(updated, id);
+    ret = reply_json(r, 200, updated);
 out:
     rec_json_free(&rec);
     playbook_cleanup(&p);

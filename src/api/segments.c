@@ -8,6 +8,7 @@
  */
 #include "api/api.h"
 #include "api/fields.h"
+#include "journey/phase.h"
 #include "segments/filter.h"
 #include "store/segments.h"
 
@@ -357,4 +358,37 @@ out:
     free(sort);
     api_account_filter_cleanup(&f);
     return 0;
+}
+
+/* GET /api/v1/segments/fields: the fields, their types, operators and allowed values
+ * (segments/filter.c's tables), with the phases of the lifecycle in force as the values of
+ * `phase` (labels in value_labels), so that editors never copy the language. */
+int api_segments_fields(struct req *r)
+{
+    static const char *const known[] = { NULL };
+    const char *unknown = req_query_unknown(r, known);
+    if (unknown)
+        return reply_field_error(r, unknown, "unknown query parameter '%.100s'", unknown);
+    struct lifecycle lc;
+    int rc = journey_lifecycle_load(store_get(), &lc);
+    if (rc)
+        return reply_rc(r, rc, "lifecycle settings");
+    json_t *o = seg_fields_json();
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(o, "fields"), i, f) {
+        if (strcmp(json_string_value(json_object_get(f, "name")), "phase") != 0)
+            continue;
+        json_t *values = json_array(), *labels = json_object();
+        for (size_t k = 0; k < lc.nphases; k++) {
+            json_array_append_new(values, json_string(lc.phases[k].key));
+            json_object_set_new(labels, lc.phases[k].key,
+                                json_pack("{s:s, s:s}", "ja", lc.phases[k].label_ja, "en",
+                                          lc.phases[k].label_en));
+        }
+        json_object_set_new(f, "values", values);
+        json_object_set_new(f, "value_labels", labels);
+    }
+    lifecycle_cleanup(&lc);
+    return reply_json(r, 200, o);
 }

@@ -130,6 +130,7 @@ const struct route routes[] = {
     R("GET",    "/api/v1/segments",                          api_segments_list,      ROLE_VIEWER, 0),
     R("POST",   "/api/v1/segments",                          api_segments_create,    ROLE_CSM,    0),
     R("POST",   "/api/v1/segments/preview",                  api_segments_preview,   ROLE_VIEWER, 0),
+    R("GET",    "/api/v1/segments/fields",                   api_segments_fields,    ROLE_VIEWER, 0),
     R("GET",    "/api/v1/segments/:id",                      api_segments_get,       ROLE_VIEWER, 0),
     R("PATCH",  "/api/v1/segments/:id",                      api_segments_update,    ROLE_CSM,    0),
     R("DELETE", "/api/v1/segments/:id",                      api_segments_delete,    ROLE_CSM,    0),

@@ -96,6 +96,55 @@ static const struct seg_field fields[] = {
 };
 static const struct seg_field custom_field = { "custom", T_CUSTOM, NULL, NULL, 0, 0, 0 };
 
+/* ------------------------------------------------------------ the language as data */
+
+static const char *const type_names[] = {
+    [T_TEXT] = "text", [T_ENUM] = "enum", [T_INT] = "integer", [T_DATE] = "date",
+    [T_DAYS_SINCE] = "days_since", [T_BOOL] = "boolean", [T_CUSTOM] = "custom",
+};
+
+static json_t *ops_json(unsigned mask)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < OP_COUNT; i++)
+        if (mask & B(i))
+            json_array_append_new(a, json_string(op_names[i]));
+    return a;
+}
+
+json_t *seg_fields_json(void)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        const struct seg_field *f = &fields[i];
+        json_t *o = json_pack("{s:s, s:s, s:o}", "name", f->name, "type", type_names[f->type],
+                              "ops", ops_json(type_ops[f->type]));
+        if (f->type == T_ENUM) {
+            json_t *v = json_array();
+            for (const char *const *a = f->allowed; *a; a++)
+                json_array_append_new(v, json_string(*a));
+            json_object_set_new(o, "values", v);
+        } else if (f->type == T_INT || f->type == T_DAYS_SINCE) {
+            json_object_set_new(o, "min", json_integer(f->min));
+            json_object_set_new(o, "max", json_integer(f->max));
+        } else if (f->type == T_DATE) {
+            /* within_days N: the next N days (renewals) or the last N (starts, creation) */
+            json_object_set_new(o, "within_days", json_string(f->direction > 0 ? "next"
+                                                                                : "last"));
+        }
+        json_array_append_new(list, o);
+    }
+    json_t *custom = json_pack("{s:s, s:s, s:o, s:i}", "prefix", "custom.", "type",
+                               type_names[T_CUSTOM], "ops", ops_json(type_ops[T_CUSTOM]),
+                               "key_max", SEG_KEY_MAX);
+    json_t *limits = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}", "depth", SEG_MAX_DEPTH,
+                               "conditions", SEG_MAX_CONDITIONS, "nodes", SEG_MAX_NODES,
+                               "in_values", SEG_MAX_IN, "text_bytes", SEG_TEXT_MAX,
+                               "days_max", SEG_DAYS_MAX);
+    return json_pack("{s:o, s:o, s:o, s:o}", "ops", ops_json((1u << OP_COUNT) - 1), "fields",
+                     list, "custom", custom, "limits", limits);
+}
+
 /* ------------------------------------------------------------ the AST */
 
 enum seg_kind { K_AND, K_OR, K_NOT, K_COND };

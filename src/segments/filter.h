@@ -59,6 +59,12 @@ struct seg_sql {
 void seg_compile(const struct seg_node *n, int64_t now, int first_param, struct seg_sql *out);
 void seg_sql_cleanup(struct seg_sql *q);
 
+/* The filter language as data, for editors (GET /api/v1/segments/fields): a new object
+ * {"ops": [...], "fields": [{"name","type","ops",("values"|"min","max"|"within_days")}],
+ * "custom": {"prefix","type","ops","key_max"}, "limits": {...}} built from the same tables the
+ * parser uses. Caller owns the reference. */
+json_t *seg_fields_json(void);
+
 /* The number of leaf conditions of n (for tests and limits). */
 size_t seg_count_conditions(const struct seg_node *n);
 

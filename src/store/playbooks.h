@@ -137,4 +137,8 @@ int store_outbound_due_now(struct store *st, const char *kind);
 int store_outbound_list(struct store *st, const char *status, int64_t before_id, int limit,
                         struct outbound_msg **out, size_t *n);
 
+/* How many runs playbook_id has and when the latest fired ("" when none) (playbook_stats.c). */
+int store_playbook_run_stats(struct store *st, int64_t playbook_id, int64_t *runs,
+                             char last_fired_at[static 21]);
+
 #endif

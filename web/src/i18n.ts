@@ -7,14 +7,16 @@ import cockpit from './text/cockpit';
 import dashboards from './text/dashboards';
 import email from './text/email';
 import health from './text/health';
+import playbooks from './text/playbooks';
+import segments from './text/segments';
 
 export type Lang = 'ja' | 'en';
 const KEY = 'kizuna.lang';
 
 // Every feature's text module, merged; a key must be unique across modules.
-const en = { ...core.en, ...cockpit.en, ...dashboards.en, ...email.en, ...health.en };
+const en = { ...core.en, ...cockpit.en, ...dashboards.en, ...email.en, ...health.en, ...playbooks.en, ...segments.en };
 export type Key = keyof typeof en;
-const ja: Record<Key, string> = { ...core.ja, ...cockpit.ja, ...dashboards.ja, ...email.ja, ...health.ja };
+const ja: Record<Key, string> = { ...core.ja, ...cockpit.ja, ...dashboards.ja, ...email.ja, ...health.ja, ...playbooks.ja, ...segments.ja };
 
 const dicts: Record<Lang, Record<Key, string>> = { en, ja };
 

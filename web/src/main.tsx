@@ -15,6 +15,9 @@ import { Accounts } from './pages/Accounts';
 import { AccountPage } from './pages/Account';
 import { Settings } from './pages/Settings';
 import { Dashboards } from './pages/Dashboards';
+import { lazyPage } from './lazyPage';
+const SegmentsRoute = lazyPage(() => import('./pages/Segments').then((m) => m.SegmentsRoute));
+const PlaybooksRoute = lazyPage(() => import('./pages/Playbooks').then((m) => m.PlaybooksRoute));
 
 type SessionState = { status: 'checking' } | { status: 'out'; expired: boolean } | { status: 'in'; user: User };
 
@@ -107,6 +110,8 @@ function App() {
   else if ((m = loc.path.match(/^\/accounts\/([1-9][0-9]{0,15})$/))) page = <AccountPage id={Number(m[1])} />;
   else if (loc.path === '/settings') page = <Settings />;
   else if (loc.path === '/dashboards') page = <Dashboards />;
+  else if (/^\/segments(\/|$)/.test(loc.path)) page = <SegmentsRoute />;
+  else if (/^\/playbooks(\/|$)/.test(loc.path)) page = <PlaybooksRoute />;
   else page = <NotFound />;
 
   const section = loc.path === '/' ? 'cockpit' : loc.path.startsWith('/accounts') ? 'accounts' : loc.path.startsWith('/settings') ? 'settings' : '';
@@ -121,6 +126,8 @@ function App() {
             <Link href="/" aria-current={section === 'cockpit' ? 'page' : undefined}>{t('nav.cockpit')}</Link>
             <Link href="/accounts" aria-current={section === 'accounts' ? 'page' : undefined}>{t('nav.accounts')}</Link>
             <Link href="/dashboards" aria-current={loc.path === '/dashboards' ? 'page' : undefined}>{t('dash.nav')}</Link>
+            <Link href="/segments" aria-current={loc.path.startsWith('/segments') ? 'page' : undefined}>{t('nav.segments')}</Link>
+            <Link href="/playbooks" aria-current={loc.path.startsWith('/playbooks') ? 'page' : undefined}>{t('nav.playbooks')}</Link>
             <Link href="/settings" aria-current={section === 'settings' ? 'page' : undefined}>{t('nav.settings')}</Link>
           </nav>
           <div class="topbar-right">

@@ -27,11 +27,13 @@ export function Accounts() {
   const phase = loc.search.get('phase') ?? '';
   const owner = loc.search.get('owner') ?? '';
   const band = loc.search.get('band') ?? '';
+  const segment = loc.search.get('segment') ?? '';
+  const segments = useAsync(() => api.get<List<{ id: number; name: string }>>('/api/v1/segments?limit=500').then((r) => r.data), []);
   const lifecycle = useLifecycle();
   const sortRaw = loc.search.get('sort') ?? 'name';
   const sort = (SORTS as readonly string[]).includes(sortRaw) ? sortRaw : 'name';
   const cursor = loc.search.get('cursor') ?? '';
-  const filters = { q, tier, phase, band, owner, sort: sort === 'name' ? '' : sort };
+  const filters = { q, tier, phase, band, owner, segment, sort: sort === 'name' ? '' : sort };
 
   const [search, setSearch] = useState(q);
   useEffect(() => setSearch(q), [q]);
@@ -72,7 +74,7 @@ export function Accounts() {
     <section class="page">
       <div class="page-head">
         <h1>{t('accounts.title')}</h1>
-        <a class="btn" href={`/api/v1/accounts.csv${qs({ q, tier, phase, band, owner, sort })}`} download="accounts.csv" data-testid="export-csv">{t('accounts.export')}</a>
+        <a class="btn" href={`/api/v1/accounts.csv${qs({ q, tier, phase, band, owner, segment, sort })}`} download="accounts.csv" data-testid="export-csv">{t('accounts.export')}</a>
       </div>
       <form class="filters" role="search" onSubmit={(e) => { e.preventDefault(); set({ q: search.trim() }); }}>
         <label class="field field-grow">
@@ -109,6 +111,14 @@ export function Accounts() {
             <option value="me">{t('common.me')} ({me.name})</option>
             <option value="none">{t('common.unassigned')}</option>
             {[...users.values()].filter((u) => u.id !== me.id && u.role !== 'viewer').map((u) => <option value={String(u.id)}>{u.name}</option>)}
+          </select>
+        </label>
+        <label class="field">
+          <span>{t('segments.allSegments')}</span>
+          <select value={segment} data-testid="filter-segment" onChange={(e) => set({ segment: (e.currentTarget as HTMLSelectElement).value })}>
+            <option value="">{t('common.all')}</option>
+            {(segments.data ?? []).map((x) => <option value={String(x.id)}>{x.name}</option>)}
+            {segment && !(segments.data ?? []).some((x) => String(x.id) === segment) && <option value={segment}>#{segment}</option>}
           </select>
         </label>
         <label class="field">
