@@ -139,6 +139,7 @@ int store_cockpit_at_risk(struct store *st, int64_t user_id, const char *today,
             " LEFT JOIN health_snapshots h ON h.day = ?3 AND h.account_id = a.id"
             " LEFT JOIN subscriptions s ON s.account_id = a.id"
             " WHERE a.owner_id = ?1 AND a.health_score IS NOT NULL"
+            " AND (s.status IS NULL OR s.status <> 'churned')" /* lost already, not at risk */
             " AND (a.health_band = 'red' OR a.health_score <= p.score - ?4)"
             " ORDER BY a.health_score, a.id");
     db_bind_i64(s, 1, user_id);

@@ -3,7 +3,7 @@
  * the cockpit's reads checked for exact membership and order. My open tasks come overdue
  * first, then by due date, undated last, never another user's or a closed one; at risk are
  * my red accounts and my accounts that fell at least 10 points in 7 days (not one that fell
- * 9, nor another CSM's red one), lowest score first, with the reason and the weakest
+ * 9, nor another CSM's red one, nor a churned one), lowest score first, with the reason and the weakest
  * component; renewals are mine within the window, soonest first, never churned; activity is
  * newest first on my accounts only, and pages on its keyset.
  */
@@ -112,6 +112,11 @@ Test(store_cockpit, at_risk_red_or_falling_fast_mine_only)
     exec("UPDATE accounts SET health_score = 80, health_band = 'green' WHERE id = 4");  /* rose */
     exec("UPDATE accounts SET health_score = 20, health_band = 'red' WHERE id = 5");    /* red, fell */
     exec("UPDATE accounts SET health_score = 50, health_band = 'yellow' WHERE id = 6"); /* no history */
+    exec("UPDATE accounts SET health_score = 5, health_band = 'red' WHERE id = 4");     /* churned: */
+    exec("INSERT INTO subscriptions (account_id, plan, mrr, currency, seats, start_date, status,"
+         " updated_at) VALUES (4, 'Pro', 0, 'JPY', 10, '2025-01-01', 'churned', 't')"); /* lost */
+    exec("INSERT INTO subscriptions (account_id, plan, mrr, currency, seats, start_date, status,"
+         " updated_at) VALUES (1, 'Pro', 1000, 'JPY', 10, '2025-01-01', 'active', 't')");
     exec("UPDATE accounts SET health_score = 10, health_band = 'red' WHERE id = 7");    /* theirs */
     exec("UPDATE accounts SET health_score = 12, health_band = 'red' WHERE id = 8");    /* nobody's */
     execf("INSERT INTO health_snapshots (day, account_id, score, band) VALUES"

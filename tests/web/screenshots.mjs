@@ -34,7 +34,7 @@ try {
   await page.waitForLoadState('networkidle');
   await page.screenshot({ path: path.join(ROOT, 'docs', 'screenshot-dashboards.png') });
   await page.context().close();
-  console.log('wrote docs/screenshot.png and docs/screenshot-account.png');
+  console.log('wrote docs/screenshot.png, docs/screenshot-account.png and docs/screenshot-dashboards.png');
 } finally {
   await env.stop();
 }
