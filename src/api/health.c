@@ -26,15 +26,26 @@ int api_settings_health_model_get(struct req *r)
     return reply_json(r, 200, health_model_json(&m));
 }
 
-int api_settings_health_model_put(struct req *r)
+/* The model in the request's body into *m; nonzero when the request was answered (a 400
+ * naming the field). */
+static int model_from_body(struct req *r, struct health_model *m)
 {
     json_t *body = req_json(r);
     if (!body)
-        return 0;
-    struct health_model m;
+        return 1;
     char field[128], msg[200];
-    if (health_model_parse(body, &m, field, msg))
-        return reply_field_error(r, field, "%s", msg);
+    if (health_model_parse(body, m, field, msg)) {
+        reply_field_error(r, field, "%s", msg);
+        return 1;
+    }
+    return 0;
+}
+
+int api_settings_health_model_put(struct req *r)
+{
+    struct health_model m;
+    if (model_from_body(r, &m))
+        return 0;
     json_t *doc = health_model_json(&m);
     char *text = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
@@ -67,13 +78,9 @@ static json_t *score_or_null(int score)
  * current facts next to the saved model, saving nothing. */
 int api_settings_health_model_preview(struct req *r)
 {
-    json_t *body = req_json(r);
-    if (!body)
-        return 0;
     struct health_model m;
-    char field[128], msg[200];
-    if (health_model_parse(body, &m, field, msg))
-        return reply_field_error(r, field, "%s", msg);
+    if (model_from_body(r, &m))
+        return 0;
     store_usage_visible();
     struct health_preview *p = xmalloc(sizeof(*p));
     int rc = health_preview(store_get(), &m, p);

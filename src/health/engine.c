@@ -110,22 +110,37 @@ static int component_int(const struct health_result *r, int c)
     return r->component_has[c] ? health_score_int(r->component[c]) : -1;
 }
 
+/* The environment now and the facts of every account (0) or one, the windows brought up to
+ * date first. On success the caller frees *facts and cleans env up. */
+static int load_facts(struct store *st, int64_t account_id, struct health_env *env,
+                      struct health_facts **facts, size_t *n)
+{
+    *facts = NULL;
+    *n = 0;
+    int rc = health_env_load(st, now_unix(), env);
+    if (rc)
+        return rc;
+    /* Saved windows for the next full pass (one account's facts read its rollups anyway). */
+    rc = store_health_windows_refresh(st, &env->ctx, account_id, NULL);
+    if (!rc)
+        rc = store_health_facts(st, &env->ctx, account_id, facts, n);
+    if (rc) {
+        free(*facts);
+        *facts = NULL;
+        health_env_cleanup(env);
+    }
+    return rc;
+}
+
 int health_recompute(struct store *st, int64_t account_id, size_t *count)
 {
     struct health_env env;
-    int rc = health_env_load(st, now_unix(), &env);
+    struct health_facts *facts;
+    size_t n;
+    int rc = load_facts(st, account_id, &env, &facts, &n);
     if (rc)
         return rc;
-    struct health_facts *facts = NULL;
-    size_t n = 0;
-    struct health_row *rows = NULL;
-    /* Saved windows for the next full pass (one account's facts read its rollups anyway). */
-    rc = store_health_windows_refresh(st, &env.ctx, account_id, NULL);
-    if (!rc)
-        rc = store_health_facts(st, &env.ctx, account_id, &facts, &n);
-    if (rc)
-        goto out;
-    rows = xcalloc(n ? n : 1, sizeof(*rows));
+    struct health_row *rows = xcalloc(n ? n : 1, sizeof(*rows));
     for (size_t i = 0; i < n; i++) {
         struct health_inputs in;
         struct health_result res;
@@ -142,7 +157,6 @@ int health_recompute(struct store *st, int64_t account_id, size_t *count)
     rc = store_health_save(st, day, rows, n);
     if (!rc && count)
         *count = n;
-out:
     free(rows);
     free(facts);
     health_env_cleanup(&env);
@@ -188,18 +202,11 @@ int health_preview(struct store *st, const struct health_model *proposed,
 {
     memset(out, 0, sizeof(*out));
     struct health_env env;
-    int rc = health_env_load(st, now_unix(), &env);
+    struct health_facts *facts;
+    size_t n;
+    int rc = load_facts(st, 0, &env, &facts, &n);
     if (rc)
         return rc;
-    struct health_facts *facts = NULL;
-    size_t n = 0;
-    rc = store_health_windows_refresh(st, &env.ctx, 0, NULL);
-    if (!rc)
-        rc = store_health_facts(st, &env.ctx, 0, &facts, &n);
-    if (rc) {
-        health_env_cleanup(&env);
-        return rc;
-    }
     /* The examples: a bounded set kept sorted, the weakest replaced. */
     for (size_t i = 0; i < n; i++) {
         struct health_inputs in;
