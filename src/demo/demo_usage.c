@@ -9,7 +9,8 @@
  * generated people), ranked from the most engaged. Each day a level L in [0, 1] says how much
  * of the pool is in use: L ramps up from the start of the subscription (onboarding) or a
  * reactivation, fades to nothing 10-25 days before a churn, is zero while churned, and for a
- * live account grows, holds or (one in seven) declines over the last weeks. The users of rank
+ * live account grows, holds or (one in seven) declines over the last weeks, two in five of
+ * those going quiet within two weeks (the demo's accounts at risk). The users of rank
  * below pool x L (x the seats then / the seats now) may be active that day, each with its own
  * propensity, far less at weekends. An active user signs in, views pages and uses some of the
  * account's key features (onboarding accounts a few, mature accounts all five).
@@ -259,8 +260,10 @@ static double level_on(struct plan *p, int64_t day)
     } else if (p->trend == 0) {
         l *= 0.75 + 0.25 * (double)(day - p->w0) / (double)(p->w1 - p->w0);
     } else if (p->trend == 2 && day >= p->decline_from) {
-        l *= 1 - (1 - p->decline_floor) * (double)(day - p->decline_from) /
-                     (double)(p->w1 + 1 - p->decline_from);
+        /* A slow decline to its floor by today; going quiet takes two weeks. */
+        double span = p->decline_floor == 0 ? 14 : (double)(p->w1 + 1 - p->decline_from);
+        double x = (double)(day - p->decline_from) / span;
+        l *= 1 - (1 - p->decline_floor) * (x > 1 ? 1 : x);
     } else if (p->trend == 1) {
         l *= 0.9;
     }
@@ -721,7 +724,9 @@ static int usage_account(struct gen *g, struct store *st, const struct lifecycle
     int64_t t = rng_range(&p.r, 0, 99);
     p.trend = onboarding || t < 50 ? 0 : t < 86 ? 1 : 2; /* a new account only grows */
     p.decline_from = today - rng_range(&p.r, 35, 70);
-    p.decline_floor = 0.25 + 0.25 * rng_unit(&p.r);
+    /* Most declines fade to a quarter to a half of the use by today; two in five go quiet
+     * within two weeks (the accounts at risk: nobody has used the product for weeks). */
+    p.decline_floor = rng_unit(&p.r) < 0.4 ? 0 : 0.25 + 0.25 * rng_unit(&p.r);
     p.nfeatures = (int)(onboarding ? rng_range(&p.r, 1, 3)
                         : adoption ? rng_range(&p.r, 2, 4) : rng_range(&p.r, 3, 5));
     /* The pool: a share of the seats it had when it last was a customer. */
