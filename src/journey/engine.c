@@ -27,12 +27,13 @@ bool journey_criterion_met(const struct lc_criterion *c, const struct jr_facts *
         if (f->count < c->count)
             return false;
         if (c->within_days)
-            snprintf(detail, n, "%s seen %lld times in the last %lld days (at least %lld)",
-                     c->event, (long long)f->count, (long long)c->within_days,
+            snprintf(detail, n, "%s seen %lld %s in the last %lld %s (at least %lld)",
+                     c->event, (long long)f->count, f->count == 1 ? "time" : "times",
+                     (long long)c->within_days, c->within_days == 1 ? "day" : "days",
                      (long long)c->count);
         else
-            snprintf(detail, n, "%s seen %lld times (at least %lld)", c->event,
-                     (long long)f->count, (long long)c->count);
+            snprintf(detail, n, "%s seen %lld %s (at least %lld)", c->event,
+                     (long long)f->count, f->count == 1 ? "time" : "times", (long long)c->count);
         return true;
     case LC_CRIT_ACTIVE_USERS:
         if (c->count) {

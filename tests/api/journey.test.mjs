@@ -181,7 +181,7 @@ describe('milestones and phases', () => {
     assert.equal(setup.completed_by, 'criterion');
     assert.equal(setup.user, null);
     assert.match(setup.completed_at, RFC3339);
-    assert.equal(setup.detail, 'Setup Completed seen 1 times (at least 1)');
+    assert.equal(setup.detail, 'Setup Completed seen 1 time (at least 1)');
     const hands = milestone(j, 'hands_on_mastery');
     assert.equal(hands.state, 'complete');
     assert.match(hands.detail, /^2 active users in 30 days \(at least 2: 30% of 5 seats\)$/);

@@ -218,6 +218,12 @@ Test(engine, criteria_and_details)
     ev.within_days = 0;
     cr_assert(journey_criterion_met(&ev, &f, d, sizeof(d)));
     cr_expect_str_eq(d, "Signed In seen 20 times (at least 20)");
+    struct lc_criterion once = { .type = LC_CRIT_EVENT_COUNT, .event = (char *)"Setup Completed",
+                                 .count = 1, .within_days = 1 };
+    f.count = 1;
+    cr_assert(journey_criterion_met(&once, &f, d, sizeof(d)));
+    cr_expect_str_eq(d, "Setup Completed seen 1 time in the last 1 day (at least 1)");
+    f.count = 20;
 
     struct lc_criterion au = { .type = LC_CRIT_ACTIVE_USERS, .count = 3 };
     struct jr_facts u = { .active_users = 2, .seats = -1 };
