@@ -1071,7 +1071,7 @@ static int write_journey(struct demo *d, struct rng *r, const struct demo_accoun
         office_time(r, day, at);
         int64_t seats = seats_on(a, day);
         switch (m) {
-        case 0: snprintf(detail, sizeof(detail), "Setup Completed seen 1 times (at least 1)"); break;
+        case 0: snprintf(detail, sizeof(detail), "Setup Completed seen 1 time (at least 1)"); break;
         case 1: snprintf(detail, sizeof(detail), "基礎トレーニング（管理者・利用者向け）を実施"); break;
         case 2: {
             int64_t t = (seats * 3 + 9) / 10;
