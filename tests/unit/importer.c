@@ -13,17 +13,14 @@
 #include "importer/accounts_csv.h"
 #include "store/db.h"
 #include "store/store.h"
+#include "unit/testdb.h"
 
-static char path[64];
 static struct store *st;
 static int64_t owner_id;
 
 static void setup(void)
 {
-    snprintf(path, sizeof(path), "/tmp/kz-importer-%d.db", getpid());
-    unlink(path);
-    cr_assert_eq(store_init(path), KZ_OK);
-    st = store_get();
+    st = test_db_open("importer", "u");
     struct user u = { .role = ROLE_CSM };
     u.email = xstrdup("owner@example.com");
     u.name = xstrdup("Owner");
@@ -34,13 +31,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    store_shutdown();
-    char p[80];
-    unlink(path);
-    snprintf(p, sizeof(p), "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", path);
-    unlink(p);
+    test_db_close();
 }
 
 TestSuite(importer, .init = setup, .fini = teardown);

@@ -20,6 +20,7 @@
 #include "store/journey.h"
 #include "store/store.h"
 #include "util/crypto.h"
+#include "unit/testdb.h"
 
 /* ------------------------------------------------------------ lifecycle validation */
 
@@ -349,7 +350,6 @@ Test(engine, durations_overdue_ttv)
 
 /* ------------------------------------------------------------ evaluation on a store */
 
-static char path[64];
 static struct store *st;
 
 static void sql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -384,21 +384,12 @@ static int64_t q_i64(const char *fmt, ...)
 static void setup(void)
 {
     cr_assert_eq(crypto_setup(), 0);
-    snprintf(path, sizeof(path), "/tmp/kz-journey-%d.db", getpid());
-    unlink(path);
-    cr_assert_eq(store_init(path), KZ_OK);
-    st = store_get();
+    st = test_db_open("journey", "u");
 }
 
 static void teardown(void)
 {
-    char p[80];
-    store_shutdown();
-    unlink(path);
-    snprintf(p, sizeof(p), "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", path);
-    unlink(p);
+    test_db_close();
 }
 
 TestSuite(evaluation, .init = setup, .fini = teardown);

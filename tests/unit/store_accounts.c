@@ -11,27 +11,18 @@
 #include "store/db.h"
 #include "store/migrations.h"
 #include "store/store.h"
+#include "unit/testdb.h"
 
-static char path[64];
 static struct store *st;
 
 static void setup(void)
 {
-    snprintf(path, sizeof(path), "/tmp/kz-unit-%d.db", getpid());
-    unlink(path);
-    cr_assert_eq(store_init(path), KZ_OK);
-    st = store_get();
+    st = test_db_open("unit", "u");
 }
 
 static void teardown(void)
 {
-    store_shutdown();
-    char p[80];
-    unlink(path);
-    snprintf(p, sizeof(p), "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", path);
-    unlink(p);
+    test_db_close();
 }
 
 static int64_t new_account(const char *name, const char *ext, int64_t owner)
@@ -71,7 +62,7 @@ Test(store, migrations_are_recorded_once)
     cr_assert_eq(sqlite3_column_int(s, 1), migrations[migrations_count - 1].version);
     sqlite3_reset(s);
     store_shutdown();
-    cr_assert_eq(store_init(path), KZ_OK); /* applying again is a no-op */
+    cr_assert_eq(store_init(test_db_path), KZ_OK); /* applying again is a no-op */
     st = store_get();
     s = db_prepare(st, "SELECT count(*) FROM schema_version");
     cr_assert_eq(sqlite3_step(s), SQLITE_ROW);

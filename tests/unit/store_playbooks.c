@@ -16,27 +16,18 @@
 #include "store/db.h"
 #include "store/playbooks.h"
 #include "store/store.h"
+#include "unit/testdb.h"
 
-static char path[64];
 static struct store *st;
 
 static void setup(void)
 {
-    snprintf(path, sizeof(path), "/tmp/kz-playbooks-%d.db", getpid());
-    unlink(path);
-    cr_assert_eq(store_init(path), KZ_OK);
-    st = store_get();
+    st = test_db_open("playbooks", "u");
 }
 
 static void teardown(void)
 {
-    char p[80];
-    store_shutdown();
-    unlink(path);
-    snprintf(p, sizeof(p), "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", path);
-    unlink(p);
+    test_db_close();
 }
 
 static struct outbound_msg one(int64_t id)

@@ -16,8 +16,8 @@
 #include "store/db.h"
 #include "store/store.h"
 #include "store/success.h"
+#include "unit/testdb.h"
 
-static char path[64];
 static struct store *st;
 static int64_t acme, other, yamada;
 
@@ -35,10 +35,7 @@ static int64_t new_account(const char *name, const char *ext)
 
 static void setup(void)
 {
-    snprintf(path, sizeof(path), "/tmp/kz-success-%d.db", getpid());
-    unlink(path);
-    cr_assert_eq(store_init(path), KZ_OK);
-    st = store_get();
+    st = test_db_open("success", "u");
     acme = new_account("Acme", "ACME");
     other = new_account("Other", "OTHER");
     struct contact c;
@@ -57,13 +54,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char p[80];
-    store_shutdown();
-    unlink(path);
-    snprintf(p, sizeof(p), "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", path);
-    unlink(p);
+    test_db_close();
 }
 
 TestSuite(store_success, .init = setup, .fini = teardown);

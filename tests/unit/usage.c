@@ -18,8 +18,8 @@
 #include "store/store.h"
 #include "store/usage.h"
 #include "util/crypto.h"
+#include "unit/testdb.h"
 
-static char path[64];
 static struct store *st;
 static int64_t acme, other;
 
@@ -107,23 +107,14 @@ static void seed(void)
 static void setup(void)
 {
     cr_assert_eq(crypto_setup(), 0);
-    snprintf(path, sizeof(path), "/tmp/kz-usage-%d.db", getpid());
-    unlink(path);
-    cr_assert_eq(store_init(path), KZ_OK);
-    st = store_get();
+    st = test_db_open("usage", "u");
     acme = new_account("Acme");
     other = new_account("Globex");
 }
 
 static void teardown(void)
 {
-    char p[80];
-    store_shutdown();
-    unlink(path);
-    snprintf(p, sizeof(p), "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", path);
-    unlink(p);
+    test_db_close();
 }
 
 TestSuite(usage, .init = setup, .fini = teardown);
