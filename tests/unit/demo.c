@@ -27,30 +27,6 @@ static void setup(void)
 
 TestSuite(demo, .init = setup);
 
-static int64_t q_i64(const char *sql)
-{
-    sqlite3_stmt *s;
-    cr_assert_eq(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK, "%s: %s", sql,
-                 sqlite3_errmsg(st->db));
-    cr_assert_eq(sqlite3_step(s), SQLITE_ROW, "%s", sql);
-    int64_t v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return v;
-}
-
-/* The single text value of sql (caller frees). */
-static char *q_text(const char *sql)
-{
-    sqlite3_stmt *s;
-    cr_assert_eq(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK, "%s: %s", sql,
-                 sqlite3_errmsg(st->db));
-    cr_assert_eq(sqlite3_step(s), SQLITE_ROW, "%s", sql);
-    const unsigned char *t = sqlite3_column_text(s, 0);
-    char *v = xstrdup(t ? (const char *)t : "");
-    sqlite3_finalize(s);
-    return v;
-}
-
 /* Every history entry classified against the previous entry of its account. */
 #define MOVES                                                                               \
     "WITH h AS (SELECT mrr, status, LAG(mrr) OVER w AS pmrr, LAG(status) OVER w AS pstatus"  \

@@ -27,29 +27,6 @@ static void setup(void)
 
 TestSuite(demo_success, .init = setup);
 
-static double q_num(const char *sql)
-{
-    sqlite3_stmt *s;
-    cr_assert_eq(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK, "%s: %s", sql,
-                 sqlite3_errmsg(st->db));
-    cr_assert_eq(sqlite3_step(s), SQLITE_ROW, "%s", sql);
-    double v = sqlite3_column_double(s, 0);
-    sqlite3_finalize(s);
-    return v;
-}
-
-static char *q_text(const char *sql)
-{
-    sqlite3_stmt *s;
-    cr_assert_eq(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK, "%s: %s", sql,
-                 sqlite3_errmsg(st->db));
-    cr_assert_eq(sqlite3_step(s), SQLITE_ROW, "%s", sql);
-    const unsigned char *t = sqlite3_column_text(s, 0);
-    char *v = xstrdup(t ? (const char *)t : "");
-    sqlite3_finalize(s);
-    return v;
-}
-
 Test(demo_success, goals_and_answers)
 {
     st = test_db_open("demo-success", "a");

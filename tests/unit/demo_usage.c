@@ -33,40 +33,6 @@ static void setup(void)
 
 TestSuite(demo_usage, .init = setup, .timeout = 300);
 
-static int64_t q_i64(const char *sql)
-{
-    sqlite3_stmt *s;
-    cr_assert_eq(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK, "%s: %s", sql,
-                 sqlite3_errmsg(st->db));
-    cr_assert_eq(sqlite3_step(s), SQLITE_ROW, "%s", sql);
-    int64_t v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return v;
-}
-
-static double q_num(const char *sql)
-{
-    sqlite3_stmt *s;
-    cr_assert_eq(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK, "%s: %s", sql,
-                 sqlite3_errmsg(st->db));
-    cr_assert_eq(sqlite3_step(s), SQLITE_ROW, "%s", sql);
-    double v = sqlite3_column_double(s, 0);
-    sqlite3_finalize(s);
-    return v;
-}
-
-static char *q_text(const char *sql)
-{
-    sqlite3_stmt *s;
-    cr_assert_eq(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK, "%s: %s", sql,
-                 sqlite3_errmsg(st->db));
-    cr_assert_eq(sqlite3_step(s), SQLITE_ROW, "%s", sql);
-    const unsigned char *t = sqlite3_column_text(s, 0);
-    char *v = xstrdup(t ? (const char *)t : "");
-    sqlite3_finalize(s);
-    return v;
-}
-
 /* The subscription status of the account (column a.account_id) on day (column a.day). */
 #define STATUS_ON(a)                                                                      \
     "(SELECT h.status FROM subscription_history h WHERE h.account_id = " a ".account_id " \

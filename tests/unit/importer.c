@@ -38,16 +38,6 @@ TestSuite(importer, .init = setup, .fini = teardown);
 
 /* ------------------------------------------------------------ helpers */
 
-static int64_t q_i64(const char *sql)
-{
-    sqlite3_stmt *s;
-    cr_assert_eq(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK, "%s", sql);
-    cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
-    int64_t v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return v;
-}
-
 static int run(const char *csv, struct import_report *rep)
 {
     import_report_init(rep);

@@ -365,8 +365,8 @@ static void sql(const char *fmt, ...)
     cr_assert_eq(rc, SQLITE_OK, "%s: %s", q, err ? err : "");
 }
 
-static int64_t q_i64(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int64_t q_i64(const char *fmt, ...)
+static int64_t qf_i64(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int64_t qf_i64(const char *fmt, ...)
 {
     char q[2048];
     va_list ap;
@@ -464,16 +464,16 @@ Test(evaluation, criteria_complete_milestones_and_chain_phases)
     /* a: initial_setup, hands_on_mastery, habitual_use, user_spread; b: initial_setup */
     cr_expect_eq(s.milestones, 5);
     cr_expect_eq(s.moves, 0, "basic_understanding is manual and still open");
-    cr_expect_eq(q_i64("SELECT count(*) FROM milestone_states WHERE account_id = %lld AND "
+    cr_expect_eq(qf_i64("SELECT count(*) FROM milestone_states WHERE account_id = %lld AND "
                        "state = 'complete' AND completed_by = 'criterion'", (long long)a), 4);
-    cr_expect_eq(q_i64("SELECT count(*) FROM milestone_states WHERE account_id = %lld AND "
+    cr_expect_eq(qf_i64("SELECT count(*) FROM milestone_states WHERE account_id = %lld AND "
                        "milestone = 'habitual_use'", (long long)b), 0, "sign-ins outside 30 days");
-    cr_expect_eq(q_i64("SELECT count(*) FROM milestone_states WHERE account_id = %lld AND "
+    cr_expect_eq(qf_i64("SELECT count(*) FROM milestone_states WHERE account_id = %lld AND "
                        "milestone = 'hands_on_mastery'", (long long)b), 0, "1 of 4 users");
-    cr_expect_eq(q_i64("SELECT count(*) FROM milestone_states WHERE account_id = %lld AND "
+    cr_expect_eq(qf_i64("SELECT count(*) FROM milestone_states WHERE account_id = %lld AND "
                        "milestone = 'initial_setup' AND state = 'complete'", (long long)b), 1,
                  "no window: ever");
-    cr_expect_eq(q_i64("SELECT count(*) FROM milestone_states WHERE account_id = %lld AND "
+    cr_expect_eq(qf_i64("SELECT count(*) FROM milestone_states WHERE account_id = %lld AND "
                        "state = 'reopened'", (long long)c), 1);
 
     bool changed = false;
@@ -484,13 +484,13 @@ Test(evaluation, criteria_complete_milestones_and_chain_phases)
     char *p = phase_of(a);
     cr_expect_str_eq(p, "expansion", "chained through adoption");
     free(p);
-    cr_expect_eq(q_i64("SELECT count(*) FROM phase_history WHERE account_id = %lld", (long long)a), 3);
-    cr_expect_eq(q_i64("SELECT count(*) FROM phase_history WHERE account_id = %lld AND "
+    cr_expect_eq(qf_i64("SELECT count(*) FROM phase_history WHERE account_id = %lld", (long long)a), 3);
+    cr_expect_eq(qf_i64("SELECT count(*) FROM phase_history WHERE account_id = %lld AND "
                        "moved_by = 'milestones' AND phase = 'adoption' AND left_at = entered_at",
                        (long long)a), 1);
-    cr_expect_eq(q_i64("SELECT count(*) FROM phase_history WHERE account_id = %lld AND "
+    cr_expect_eq(qf_i64("SELECT count(*) FROM phase_history WHERE account_id = %lld AND "
                        "left_at IS NULL AND phase = 'expansion'", (long long)a), 1);
-    cr_expect_eq(q_i64("SELECT phase_entered_at = (SELECT entered_at FROM phase_history WHERE "
+    cr_expect_eq(qf_i64("SELECT phase_entered_at = (SELECT entered_at FROM phase_history WHERE "
                        "account_id = %lld AND left_at IS NULL) FROM accounts WHERE id = %lld",
                        (long long)a, (long long)a), 1);
     /* a second evaluation changes nothing */
@@ -505,27 +505,27 @@ Test(evaluation, subscription_criteria_and_value_time)
     int64_t a = new_account("Renewing");
     subscribe(a, 10, "active", "2025-01-01", "2026-01-01");
     cr_assert_eq(journey_evaluate_all(st), KZ_OK);
-    cr_expect_eq(q_i64("SELECT count(*) FROM milestone_states WHERE account_id = %lld", (long long)a),
+    cr_expect_eq(qf_i64("SELECT count(*) FROM milestone_states WHERE account_id = %lld", (long long)a),
                  0, "neither renewed nor grown yet");
     subscribe(a, 10, "active", "2026-01-01", "2027-01-01");   /* renewed */
     subscribe(a, 15, "active", "2026-02-01", "2027-01-01");   /* grew */
     cr_assert_eq(journey_evaluate_all(st), KZ_OK);
-    cr_expect_eq(q_i64("SELECT count(*) FROM milestone_states WHERE account_id = %lld AND "
+    cr_expect_eq(qf_i64("SELECT count(*) FROM milestone_states WHERE account_id = %lld AND "
                        "milestone = 'renewal' AND detail = 'subscription renewed on 2026-01-01'",
                        (long long)a), 1);
-    cr_expect_eq(q_i64("SELECT count(*) FROM milestone_states WHERE account_id = %lld AND "
+    cr_expect_eq(qf_i64("SELECT count(*) FROM milestone_states WHERE account_id = %lld AND "
                        "milestone = 'expansion' AND detail = 'subscription grew on 2026-02-01'",
                        (long long)a), 1);
     /* The value milestone by hand sets value_reached_at; reopening clears it. */
     cr_assert_eq(store_milestone_complete(st, a, "value_realised", "manual", 0, NULL,
                                           "2026-03-01T00:00:00Z", false, NULL), KZ_OK);
     cr_assert_eq(store_value_reached_sync(st, a, "value_realised"), KZ_OK);
-    cr_expect_eq(q_i64("SELECT value_reached_at = '2026-03-01T00:00:00Z' FROM accounts "
+    cr_expect_eq(qf_i64("SELECT value_reached_at = '2026-03-01T00:00:00Z' FROM accounts "
                        "WHERE id = %lld", (long long)a), 1);
     cr_assert_eq(store_milestone_reopen(st, a, "value_realised", 0, NULL, "2026-03-02T00:00:00Z"),
                  KZ_OK);
     cr_assert_eq(store_value_reached_sync(st, 0, "value_realised"), KZ_OK);
-    cr_expect_eq(q_i64("SELECT value_reached_at IS NULL FROM accounts WHERE id = %lld",
+    cr_expect_eq(qf_i64("SELECT value_reached_at IS NULL FROM accounts WHERE id = %lld",
                        (long long)a), 1);
 }
 
@@ -623,12 +623,12 @@ Test(evaluation, scoped_reads_for_the_few_accounts_left)
     struct journey_stats s;
     cr_assert_eq(journey_evaluate(st, 0, &s), KZ_OK);
     /* ids[0]: initial_setup, hands_on_mastery (2 of 2 seats: 30% -> 1), user_spread (50% -> 1) */
-    cr_expect_eq(q_i64("SELECT count(*) FROM milestone_states WHERE account_id = %lld AND "
+    cr_expect_eq(qf_i64("SELECT count(*) FROM milestone_states WHERE account_id = %lld AND "
                        "completed_by = 'criterion'", (long long)ids[0]), 3);
-    cr_expect_eq(q_i64("SELECT detail = '2 active users in 30 days (at least 1: 30%% of 2 seats)' "
+    cr_expect_eq(qf_i64("SELECT detail = '2 active users in 30 days (at least 1: 30%% of 2 seats)' "
                        "FROM milestone_states WHERE account_id = %lld AND "
                        "milestone = 'hands_on_mastery'", (long long)ids[0]), 1);
-    cr_expect_eq(q_i64("SELECT count(*) FROM milestone_states WHERE completed_by = 'criterion'"),
+    cr_expect_eq(qf_i64("SELECT count(*) FROM milestone_states WHERE completed_by = 'criterion'"),
                  3, "nothing for the others (habitual_use needs sign-ins)");
     /* The same state through the one-account read gives the same answer. */
     cr_assert_eq(journey_evaluate(st, ids[0], &s), KZ_OK);
