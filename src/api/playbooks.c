@@ -152,18 +152,10 @@ int api_playbooks_list(struct req *r)
     json_t *data = json_array();
     for (size_t i = 0; i < shown; i++) {
         struct playbook p;
-        memset(&p, 0, sizeof(p));
-        p.id = v[i].id;
-        p.name = v[i].name;
-        p.enabled = v[i].enabled;
-        p.cooldown_days = v[i].cooldown_days;
-        memcpy(p.created_at, v[i].created_at, sizeof(p.created_at));
-        memcpy(p.updated_at, v[i].updated_at, sizeof(p.updated_at));
-        pb_load(&p, v[i].audience, v[i].trigger, v[i].actions);
+        playbook_from_rec(&v[i], &p); /* a broken one is listed with what parsed */
         json_t *o = pb_json_for(r, &p);
         pb_add_run_stats(o, p.id);
         json_array_append_new(data, o);
-        p.name = NULL;
         playbook_cleanup(&p);
     }
     char *next = more ? api_cursor_encode(NULL, v[shown - 1].id) : NULL;

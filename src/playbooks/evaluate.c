@@ -19,6 +19,23 @@
 
 static pthread_mutex_t eval_lock = PTHREAD_MUTEX_INITIALIZER;
 
+int playbook_from_rec(struct playbook_rec *r, struct playbook *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->id = r->id;
+    p->name = r->name;
+    r->name = NULL;
+    p->enabled = r->enabled;
+    p->cooldown_days = r->cooldown_days;
+    memcpy(p->created_at, r->created_at, sizeof(p->created_at));
+    memcpy(p->updated_at, r->updated_at, sizeof(p->updated_at));
+    if (pb_load(p, r->audience, r->trigger, r->actions)) {
+        log_warn("playbook %lld: stored JSON does not parse", (long long)r->id);
+        return KZ_EINVAL;
+    }
+    return KZ_OK;
+}
+
 int playbook_load(struct store *st, int64_t id, struct playbook *p)
 {
     struct playbook_rec r;
@@ -26,19 +43,9 @@ int playbook_load(struct store *st, int64_t id, struct playbook *p)
     int rc = store_playbook_get(st, id, &r);
     if (rc)
         return rc;
-    p->id = r.id;
-    p->name = r.name;
-    r.name = NULL;
-    p->enabled = r.enabled;
-    p->cooldown_days = r.cooldown_days;
-    memcpy(p->created_at, r.created_at, sizeof(p->created_at));
-    memcpy(p->updated_at, r.updated_at, sizeof(p->updated_at));
-    if (pb_load(p, r.audience, r.trigger, r.actions)) {
-        log_warn("playbook %lld: stored JSON does not parse", (long long)id);
-        rc = KZ_EDB;
-    }
+    rc = playbook_from_rec(&r, p);
     playbook_rec_cleanup(&r);
-    return rc;
+    return rc == KZ_EINVAL ? KZ_EDB : rc; /* what was stored is broken: the server's fault */
 }
 
 /* ------------------------------------------------------------ one firing */
@@ -47,8 +54,6 @@ struct hit {
     struct pb_candidate c; /* deep copy of the fields actions use */
     json_t *detail;
 };
-
-static char *dup(const char *s) { return s ? xstrdup(s) : NULL; }
 
 static void hit_free(struct hit *h)
 {
@@ -268,7 +273,7 @@ static json_t *run_action(struct store *st, const struct playbook *p, const stru
         char due[11];
         t.account_id = h->c.account_id;
         t.title = pb_render(jstr(a, "title"), vars);
-        t.type = dup(jstr(a, "task_type"));
+        t.type = xstrdup(jstr(a, "task_type"));
         t.assignee_id = json_is_integer(as) ? json_integer_value(as) : h->c.owner_id;
         date_from_days(now / 86400 + json_integer_value(json_object_get(a, "due_in_days")), due);
         t.due_date = xstrdup(due);
@@ -293,7 +298,7 @@ static json_t *run_action(struct store *st, const struct playbook *p, const stru
         *rc = store_account_get(st, h->c.account_id, &acc);
         if (*rc == KZ_OK && str_eq(field, "tier")) {
             free(acc.tier_override);
-            acc.tier_override = dup(json_string_value(val));
+            acc.tier_override = xstrdup(json_string_value(val));
         } else if (*rc == KZ_OK) {
             json_t *custom = json_loads(acc.custom ? acc.custom : "{}", 0, NULL);
             if (!json_is_object(custom)) {
@@ -457,15 +462,15 @@ static int on_candidate(const struct pb_candidate *c, void *arg)
     struct hit *h = &x->hits[x->n++];
     memset(h, 0, sizeof(*h));
     h->c.account_id = c->account_id;
-    h->c.name = dup(c->name);
-    h->c.tier = dup(c->tier);
-    h->c.phase = dup(c->phase);
+    h->c.name = xstrdup(c->name);
+    h->c.tier = xstrdup(c->tier);
+    h->c.phase = xstrdup(c->phase);
     h->c.owner_id = c->owner_id;
-    h->c.owner_name = dup(c->owner_name);
-    h->c.owner_email = dup(c->owner_email);
+    h->c.owner_name = xstrdup(c->owner_name);
+    h->c.owner_email = xstrdup(c->owner_email);
     h->c.health_score = c->health_score;
-    h->c.band = dup(c->band);
-    h->c.renewal_date = dup(c->renewal_date);
+    h->c.band = xstrdup(c->band);
+    h->c.renewal_date = xstrdup(c->renewal_date);
     h->detail = detail;
     return 0;
 }
@@ -598,7 +603,7 @@ static int evaluate_enabled(struct store *st, const int64_t *ids, size_t nids, s
     for (size_t i = 0; i < n && rc == KZ_OK; i++) {
         struct playbook p;
         size_t k = 0;
-        int lrc = playbook_load(st, v[i].id, &p);
+        int lrc = playbook_from_rec(&v[i], &p); /* a broken one is logged and skipped */
         if (lrc == KZ_OK) {
             pthread_mutex_lock(&eval_lock);
             lrc = evaluate_locked(st, &p, scoped, false, NULL, &k);

@@ -31,7 +31,10 @@ int playbooks_evaluate_all(struct store *st, size_t *fired);
  * as playbooks_evaluate_all, each read restricted to those accounts. */
 int playbooks_evaluate_accounts(struct store *st, const int64_t *ids, size_t n, size_t *fired);
 
-/* Loads playbook id from the store into *p (playbook_cleanup). */
+/* A playbook from its stored row (p takes r's name; playbook_cleanup); KZ_EINVAL when its
+ * JSON does not parse. */
+int playbook_from_rec(struct playbook_rec *r, struct playbook *p);
+/* Loads playbook id from the store into *p (playbook_cleanup); KZ_EDB when it does not parse. */
 int playbook_load(struct store *st, int64_t id, struct playbook *p);
 
 /* The placeholder values of a rendering for account c (playbook.c's list, flat keys); p and
