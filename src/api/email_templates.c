@@ -254,7 +254,7 @@ out:
     json_decref(o);
     json_decref(vars);
     contact_cleanup(&ct);
-    email_candidate_cleanup(&c);
+    pb_candidate_cleanup(&c);
     email_template_cleanup(&t);
     return ret;
 }

@@ -57,13 +57,7 @@ struct hit {
 
 static void hit_free(struct hit *h)
 {
-    free(h->c.name);
-    free(h->c.tier);
-    free(h->c.phase);
-    free(h->c.owner_name);
-    free(h->c.owner_email);
-    free(h->c.band);
-    free(h->c.renewal_date);
+    pb_candidate_cleanup(&h->c);
     json_decref(h->detail);
 }
 

@@ -140,18 +140,6 @@ int store_email_templates_list(struct store *st, int64_t after_id, int limit,
 
 /* ------------------------------------------------------------ rendering reads */
 
-void email_candidate_cleanup(struct pb_candidate *c)
-{
-    free(c->name);
-    free(c->tier);
-    free(c->phase);
-    free(c->owner_name);
-    free(c->owner_email);
-    free(c->band);
-    free(c->renewal_date);
-    memset(c, 0, sizeof(*c));
-}
-
 int store_email_account(struct store *st, int64_t account_id, struct pb_candidate *out)
 {
     sqlite3_stmt *s = db_prepare(st, "SELECT a.id, a.name, a.tier, a.phase, a.owner_id, u.name,"

@@ -28,10 +28,9 @@ int store_email_templates_list(struct store *st, int64_t after_id, int limit,
                                struct email_template **out, size_t *n);
 
 /* The account columns a rendering uses (name, tier, phase, owner, health, renewal date) into
- * *out (the strings are the caller's: free with email_candidate_cleanup). KZ_ENOTFOUND when
+ * *out (the strings are the caller's: free with pb_candidate_cleanup). KZ_ENOTFOUND when
  * the account does not exist. */
 int store_email_account(struct store *st, int64_t account_id, struct pb_candidate *out);
-void email_candidate_cleanup(struct pb_candidate *c);
 
 /* Contacts of the account with this role and an email address, by id (at most 50); *out is
  * a heap array (contacts_free, store.h). */

@@ -228,7 +228,7 @@ int store_playbook_scope_set(struct store *st, const int64_t *ids, size_t n)
     return rc;
 }
 
-static void cand_free(struct pb_candidate *c)
+void pb_candidate_cleanup(struct pb_candidate *c)
 {
     free(c->name);
     free(c->tier);
@@ -244,6 +244,7 @@ static void cand_free(struct pb_candidate *c)
     free(c->prev_band);
     free(c->nps_at);
     free(c->completed);
+    memset(c, 0, sizeof(*c));
 }
 
 int store_playbook_candidates(struct store *st, const struct pb_query *q,
@@ -314,7 +315,7 @@ int store_playbook_candidates(struct store *st, const struct pb_query *q,
             break;
         }
         int r = fn(&c, ctx);
-        cand_free(&c);
+        pb_candidate_cleanup(&c);
         if (r) {
             rc = r;
             break;

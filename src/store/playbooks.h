@@ -66,6 +66,9 @@ struct pb_candidate {
     char *completed;         /* MILESTONES: completed milestone keys, '\n'-separated */
 };
 
+/* Frees a candidate's strings (any of them may be NULL) and zeroes it. */
+void pb_candidate_cleanup(struct pb_candidate *c);
+
 /* Calls fn for every account the query selects; stops when fn returns nonzero (returned). */
 int store_playbook_candidates(struct store *st, const struct pb_query *q,
                               int (*fn)(const struct pb_candidate *c, void *ctx), void *ctx);
