@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "journey/engine.h"
 #include "util/crypto.h"
 #include "util/util.h"
 
@@ -614,7 +615,7 @@ json_t *pb_trigger_fires(const struct pb_trigger *t, const struct pb_facts *f, i
         int64_t at = secs(f->last_seen_at ? f->last_seen_at : f->created_at);
         if (at < 0)
             return NULL;
-        int64_t days = now > at ? (now - at) / 86400 : 0;
+        int64_t days = journey_days(at, now);
         if (days < t->days)
             return NULL;
         if (f->last_seen_at)
@@ -649,8 +650,10 @@ json_t *pb_trigger_fires(const struct pb_trigger *t, const struct pb_facts *f, i
         if (!f->phase || (t->phase[0] && strcmp(t->phase, f->phase) != 0) || at < 0 ||
             f->expected_days < 0 || f->open_required <= 0)
             return NULL;
-        int64_t days = now > at ? (now - at) / 86400 : 0;
-        if (days <= f->expected_days)
+        int64_t days = journey_days(at, now);
+        bool overdue, overdue_2x; /* as the journey view says it */
+        journey_overdue(days, f->expected_days, &overdue, &overdue_2x);
+        if (!overdue)
             return NULL;
         snprintf(sum, sizeof(sum), "%lld days in %s (expected %lld), %lld required milestones "
                                    "open",
