@@ -11,23 +11,12 @@
  * their cockpit is mostly empty).
  */
 #include "api/api.h"
+#include "util/util.h"
 #include "api/fields.h"
 #include "store/cockpit.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static const char *const entry_types[] = {"note",   "meeting", "call", "email",
-                                          "ticket", "handoff", NULL};
-
-static bool in_list(const char *s, const char *const *allowed)
-{
-    for (size_t i = 0; allowed[i]; i++) {
-        if (strcmp(s, allowed[i]) == 0)
-            return true;
-    }
-    return false;
-}
 
 /* A positive id from the query parameter name into *id (untouched when absent). Returns 0,
  * or -1 after replying 400 naming it. */
@@ -252,7 +241,7 @@ int api_activity_list(struct req *r)
         }
     }
     f.type = req_query(r, "type");
-    if (f.type && !in_list(f.type, entry_types))
+    if (f.type && !str_in_list(f.type, api_timeline_types))
         return reply_field_error(r, "type",
                                  "type must be one of note, meeting, call, email, ticket, "
                                  "handoff");

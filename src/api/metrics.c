@@ -49,14 +49,6 @@ static int segment_param(struct req *r, struct metrics_filter *f)
     return 0;
 }
 
-static bool listed(const char *s, const char *const *list)
-{
-    for (size_t i = 0; list && list[i]; i++)
-        if (strcmp(s, list[i]) == 0)
-            return true;
-    return false;
-}
-
 int metric_query_parse(struct req *r, const char *const *extra, struct metric_query *q)
 {
     const char *known[32];
@@ -82,7 +74,7 @@ int metric_query_parse(struct req *r, const char *const *extra, struct metric_qu
             return reply_field_error(r, "owner", "'owner' must be me, none or a user id"), -1;
     }
     f->tier = req_query(r, "tier");
-    if (f->tier && !listed(f->tier, tiers))
+    if (f->tier && !str_in_list(f->tier, tiers))
         return reply_field_error(r, "tier", "'tier' must be high, low or tech"), -1;
     f->phase = req_query(r, "phase");
     if (f->phase && api_phase_known(r, "phase", f->phase))

@@ -6,6 +6,7 @@
  * with status.
  */
 #include "api/api.h"
+#include "util/util.h"
 #include "api/fields.h"
 #include "store/store.h"
 
@@ -18,15 +19,6 @@ static const char *const task_statuses[] = {"open", "done", "cancelled", NULL};
 static const char *const task_known[] = {
     "account_id", "title", "assignee_id", "due_date", "type", "status", "source", "notes", NULL,
 };
-
-static bool in_list(const char *s, const char *const *allowed)
-{
-    for (size_t i = 0; allowed[i]; i++) {
-        if (strcmp(s, allowed[i]) == 0)
-            return true;
-    }
-    return false;
-}
 
 /* A new JSON object for t; the caller owns the reference. */
 static json_t *task_json(const struct task *t)
@@ -108,12 +100,12 @@ static int task_filter_parse(struct req *r, struct task_filter *f)
         f->account_id = id;
     }
     f->status = req_query(r, "status");
-    if (f->status && !in_list(f->status, task_statuses)) {
+    if (f->status && !str_in_list(f->status, task_statuses)) {
         reply_field_error(r, "status", "status must be one of open, done, cancelled");
         return -1;
     }
     f->type = req_query(r, "type");
-    if (f->type && !in_list(f->type, task_types)) {
+    if (f->type && !str_in_list(f->type, task_types)) {
         reply_field_error(r, "type", "type must be one of call, meeting, email, review, other");
         return -1;
     }

@@ -4,6 +4,7 @@
  * The author is whoever created the entry; participants must be contacts of the account.
  */
 #include "api/api.h"
+#include "util/util.h"
 #include "sched/sched.h"
 #include "api/fields.h"
 #include "store/store.h"
@@ -13,21 +14,12 @@
 
 #define TIMELINE_MAX_CONTACTS 100
 
-static const char *const entry_types[] = {"note",   "meeting", "call", "email",
+const char *const api_timeline_types[] = {"note",   "meeting", "call", "email",
                                           "ticket", "handoff", NULL};
 
 static const char *const entry_known[] = {
     "type", "occurred_at", "summary", "body", "contact_ids", NULL,
 };
-
-static bool in_list(const char *s, const char *const *allowed)
-{
-    for (size_t i = 0; allowed[i]; i++) {
-        if (strcmp(s, allowed[i]) == 0)
-            return true;
-    }
-    return false;
-}
 
 /* A new JSON object for e; the caller owns the reference. */
 static json_t *entry_json(const struct timeline_entry *e)
@@ -96,7 +88,7 @@ static int field_contact_ids(struct req *r, json_t *body, struct timeline_entry 
 static int entry_fields(struct req *r, json_t *body, unsigned required, struct timeline_entry *e)
 {
     if (fields_known(r, body, entry_known) ||
-        field_enum(r, body, "type", required, entry_types, &e->type) ||
+        field_enum(r, body, "type", required, api_timeline_types, &e->type) ||
         field_str(r, body, "summary", required, 1000, &e->summary) ||
         field_str(r, body, "body", FIELD_NULLABLE, 100000, &e->body) ||
         field_time(r, body, "occurred_at", 0, e->occurred_at) || field_contact_ids(r, body, e))
@@ -132,7 +124,7 @@ int api_timeline_list(struct req *r)
         goto out;
     f.account_id = account_id;
     f.type = req_query(r, "type");
-    if (f.type && !in_list(f.type, entry_types)) {
+    if (f.type && !str_in_list(f.type, api_timeline_types)) {
         ret = reply_field_error(r, "type",
                                 "type must be one of note, meeting, call, email, "
                                 "ticket, handoff");

@@ -7,6 +7,7 @@
  * text: this file validates it on the way in and reads it on the way out.
  */
 #include "api/api.h"
+#include "util/util.h"
 #include "ingest/key_events.h"
 #include "api/fields.h"
 #include "store/usage.h"
@@ -19,15 +20,6 @@
 
 static const char *const event_types[] = {"track", "identify", "group", "page",
                                           "screen", "alias", NULL};
-
-static bool in_list(const char *s, const char *const *allowed)
-{
-    for (size_t i = 0; allowed[i]; i++) {
-        if (strcmp(s, allowed[i]) == 0)
-            return true;
-    }
-    return false;
-}
 
 /* The JSON object in text (NULL or not an object: an empty object). Caller owns it. */
 static json_t *json_object_text(const char *text)
@@ -104,7 +96,7 @@ int api_settings_key_events_put(struct req *r)
             goto out;
         }
         json_object_foreach(ev, key, val) {
-            if (!in_list(key, ev_known)) {
+            if (!str_in_list(key, ev_known)) {
                 char *f = xasprintf("events[%zu].%s", i, key);
                 ret = reply_field_error(r, f, "'%.100s' is not a field of a key event", key);
                 free(f);
@@ -185,7 +177,7 @@ int api_events_list(struct req *r)
         goto out;
     f.account_id = account_id;
     f.type = req_query(r, "type");
-    if (f.type && !in_list(f.type, event_types)) {
+    if (f.type && !str_in_list(f.type, event_types)) {
         ret = reply_field_error(r, "type", "'type' must be one of track, identify, group, "
                                            "page, screen, alias");
         goto out;

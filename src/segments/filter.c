@@ -228,14 +228,6 @@ static void subpath(char out[SEG_PATH_MAX], const char *base, const char *key, l
         snprintf(out, SEG_PATH_MAX, "%s.%.*s", base, len, key);
 }
 
-static bool in_list(const char *s, const char *const *list)
-{
-    for (; *list; list++)
-        if (strcmp(*list, s) == 0)
-            return true;
-    return false;
-}
-
 /* A string without NUL of at most max bytes into v; -1 after failing. */
 static int text_value(struct parser *p, const char *path, const json_t *j, size_t max,
                       struct seg_value *v)
@@ -275,7 +267,7 @@ static int one_value(struct parser *p, const char *path, const struct seg_field 
     case T_ENUM:
         if (text_value(p, path, j, SEG_TEXT_MAX, v))
             return -1;
-        if (!in_list(v->s, f->allowed)) {
+        if (!str_in_list(v->s, f->allowed)) {
             char list[128] = "";
             for (const char *const *a = f->allowed; *a; a++)
                 snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",

@@ -327,6 +327,14 @@ bool str_eq(const char *a, const char *b)
     return strcmp(a, b) == 0;
 }
 
+bool str_in_list(const char *s, const char *const *list)
+{
+    for (size_t i = 0; list && list[i]; i++)
+        if (strcmp(s, list[i]) == 0)
+            return true;
+    return false;
+}
+
 bool utf8_valid(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s, *e = p + n;

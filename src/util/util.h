@@ -58,6 +58,8 @@ int64_t date_add_months(int64_t days, int n);
 
 /* ---- strings */
 bool str_eq(const char *a, const char *b);      /* NULL-safe */
+/* Whether s is one of list (NULL-terminated; a NULL list has nothing). */
+bool str_in_list(const char *s, const char *const *list);
 bool utf8_valid(const char *s, size_t n);
 /* True when s looks like an email: one '@' with text on both sides, no spaces, controls or
  * list separators. */
