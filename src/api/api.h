@@ -12,10 +12,10 @@
 
 #define API_LIMIT_DEFAULT 50
 #define API_LIMIT_MAX 500
-/* ?limit= (default 50, 1..500). */
 /* The timeline entry types (api/timeline.c), NULL-terminated. */
 extern const char *const api_timeline_types[];
 
+/* ?limit= (default 50, 1..500). */
 int api_limit(struct req *r, int *limit);
 /* An opaque cursor for the keyset (value, id); value may be NULL. Caller frees. */
 char *api_cursor_encode(const char *value, int64_t id);
