@@ -13,6 +13,8 @@
 #include "journey/lifecycle.h"
 #include "journey/phase.h"
 #include "playbooks/segment_audience.h"
+#include "segments/filter.h"
+#include "store/segments.h"
 #include "store/email.h"
 #include "store/playbooks.h"
 #include "util/util.h"
@@ -384,6 +386,7 @@ struct eval_ctx {
     const struct playbook *p;
     const struct lifecycle *lc;
     int64_t now;
+    const struct seg_node *audience; /* the audience segment's filter, or NULL */
     struct hit *hits;
     size_t n, cap;
     int rc;
@@ -443,10 +446,9 @@ static int on_candidate(const struct pb_candidate *c, void *arg)
     json_t *detail = pb_trigger_fires(&p->trigger, &f, x->now);
     if (!detail)
         return 0;
-    if (p->audience_segment) { /* after the trigger: a query per account it fires for */
+    if (x->audience) { /* after the trigger: a query per account it fires for */
         bool member = false;
-        if (playbook_audience_segment(x->st, p->audience_segment, c->account_id, &member) ||
-            !member) {
+        if (store_segment_has(x->st, x->audience, c->account_id, &member) || !member) {
             json_decref(detail);
             return 0;
         }
@@ -478,6 +480,7 @@ static int evaluate_locked(struct store *st, const struct playbook *p, bool scop
     bool have_lc = false;
     char since[21], from_day[11], to_day[11];
     struct eval_ctx x = {.st = st, .p = p, .now = now_unix()};
+    struct seg_node *audience = NULL;
     const struct pb_trigger *t = &p->trigger;
     struct pb_query q = {.playbook_id = p->id,
                          .tier = p->audience_tier[0] ? p->audience_tier : NULL,
@@ -531,7 +534,17 @@ static int evaluate_locked(struct store *st, const struct playbook *p, bool scop
         q.kind = PBQ_SEATS;
         break;
     }
-    rc = store_playbook_candidates(st, &q, on_candidate, &x);
+    if (p->audience_segment) {
+        rc = playbook_audience_tree(st, p->audience_segment, &audience);
+        if (rc == KZ_ENOTFOUND) /* the segment is gone: the playbook fires for nobody */
+            rc = KZ_OK;
+        else if (rc == KZ_OK)
+            x.audience = audience;
+        else
+            goto out;
+    }
+    if (!p->audience_segment || x.audience)
+        rc = store_playbook_candidates(st, &q, on_candidate, &x);
     if (rc)
         goto out;
     if (preview) {
@@ -564,6 +577,7 @@ out:
     for (size_t i = 0; i < x.n; i++)
         hit_free(&x.hits[i]);
     free(x.hits);
+    seg_node_free(audience);
     if (have_lc)
         lifecycle_cleanup(&lc);
     if (fired)

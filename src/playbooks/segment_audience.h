@@ -10,9 +10,10 @@
 
 #include "store/store.h"
 
-/* Sets *member to whether account_id belongs to segment segment_id now. KZ_ENOTFOUND when
- * there is no such segment (deleted since the playbook was saved). */
-int playbook_audience_segment(struct store *st, int64_t segment_id, int64_t account_id,
-                              bool *member);
+struct seg_node;
+
+/* The filter tree of segment segment_id into *tree (seg_node_free). KZ_ENOTFOUND when there
+ * is no such segment (deleted since the playbook was saved). */
+int playbook_audience_tree(struct store *st, int64_t segment_id, struct seg_node **tree);
 
 #endif
