@@ -232,14 +232,13 @@ test('Accounts: band filter, sort by health, phase options from the lifecycle', 
   await page.getByTestId('filter-band').selectOption('red');
   await page.waitForURL(/band=red/);
   const red = await api('/api/v1/accounts?band=red&limit=50');
-  if (red.data.length) {
-    // The filtered page replaces the first one: wait for its rows, not for any red badge (the
-    // unfiltered first page may already start with a red account).
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=account-row]').length === n
-      && document.querySelectorAll('[data-testid=account-row] .band-red').length === n, red.data.length);
-    assert.equal(await page.getByTestId('account-row').count(), red.data.length);
-    assert.equal(await page.getByTestId('account-row').locator('.band-red').count(), red.data.length);
-  }
+  assert.ok(red.data.length > 0, 'the demo has red accounts');
+  // The filtered page replaces the first one: wait for its rows, not for any red badge (the
+  // unfiltered first page may already start with a red account).
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=account-row]').length === n
+    && document.querySelectorAll('[data-testid=account-row] .band-red').length === n, red.data.length);
+  assert.equal(await page.getByTestId('account-row').count(), red.data.length);
+  assert.equal(await page.getByTestId('account-row').locator('.band-red').count(), red.data.length);
   await page.getByTestId('filter-band').selectOption('');
   await page.getByTestId('sort').selectOption('health');
   await page.waitForURL(/sort=health/);
@@ -257,11 +256,11 @@ test('Cockpit: the at-risk panel shows the server\'s red and falling accounts (G
   assert.ok(reqs.some((u) => /\/api\/v1\/cockpit(\?|$)/.test(u)), 'the cockpit is one request');
   const s = await env.srv.login('sato@example.com', 'kizuna-demo');
   const mine = (await env.srv.request('GET', '/api/v1/cockpit?limit=200', { cookie: s.cookie })).json.at_risk;
-  if (mine.length) {
-    const shown = mine.slice(0, 10);
-    assert.equal(await csm.getByTestId('at-risk').locator('li').count(), shown.length);
-    assert.equal(await csm.getByTestId('at-risk').locator('.band-red').count(), shown.filter((r) => r.band === 'red').length);
-  }
+  // Either branch is checked: the accounts the server gives, or the empty state when none.
+  const shown = mine.slice(0, 10);
+  assert.equal(await csm.getByTestId('at-risk').locator('li').count(), shown.length);
+  assert.equal(await csm.getByTestId('at-risk').locator('.band-red').count(), shown.filter((r) => r.band === 'red').length);
+  assert.equal(await csm.getByText(/None of your accounts is at risk/).count(), shown.length ? 0 : 1);
   env.assertNoConsoleErrors(csm);
   await csm.context().close();
 });
