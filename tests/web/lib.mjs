@@ -19,7 +19,8 @@ export { ADMIN_EMAIL, ADMIN_PASSWORD, ROOT };
 export const DEMO_PASSWORD = 'kizuna-demo';
 export const WEB_DIST = path.join(ROOT, 'web', 'dist');
 export const OUT_DIR = path.join(ROOT, 'build', 'test', 'web');
-// The demo's "today": fixed, so that tasks, renewals and screenshots are the same every run.
+// The demo's "today": the real date, so that the demo agrees with the server's clock (overdue
+// tasks, renewals, usage); tests compare with the API rather than with fixed figures.
 export const DEMO_TODAY = new Date().toISOString().slice(0, 10);
 
 const require = createRequire(path.join(ROOT, 'web', 'package.json'));
