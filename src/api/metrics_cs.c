@@ -855,8 +855,9 @@ struct book_acc {
 static int book_row(void *arg, const struct book_row *b)
 {
     struct book_acc *a = arg;
-    struct book *k = NULL;
-    for (size_t i = 0; i < a->n; i++)
+    /* The rows come by owner (store_metrics_book): the last owner is the one, nearly always. */
+    struct book *k = a->n && a->v[a->n - 1].owner_id == b->owner_id ? &a->v[a->n - 1] : NULL;
+    for (size_t i = 0; !k && i < a->n; i++)
         if (a->v[i].owner_id == b->owner_id)
             k = &a->v[i];
     if (!k) {
