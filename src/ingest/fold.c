@@ -167,6 +167,12 @@ struct kmap_entry *kmap_get(struct kmap *m, const void *key, size_t keylen, bool
     return e;
 }
 
+void kmap_prefetch(const struct kmap *m, const void *key, size_t keylen)
+{
+    if (m->cap)
+        __builtin_prefetch(&m->slots[fold_hash(key, keylen, 0) & (m->cap - 1)]);
+}
+
 void kmap_clear(struct kmap *m)
 {
     if (m->cap > 4096 && m->n * 8 < m->cap) { /* mostly empty: a smaller table next time */
@@ -324,6 +330,13 @@ bool dedupe_add_new(struct dedupe *d, uint64_t fp, int64_t at)
     d->ring_at[tail] = at;
     d->n++;
     return true;
+}
+
+void dedupe_prefetch(const struct dedupe *d, uint64_t fp, size_t ahead)
+{
+    __builtin_prefetch(&d->slots[fp & (d->cap - 1)], 1);
+    if (d->n + ahead >= d->max && ahead < d->n)
+        __builtin_prefetch(&d->slots[d->ring_fp[(d->head + ahead) % d->rcap] & (d->cap - 1)], 1);
 }
 
 void dedupe_add(struct dedupe *d, uint64_t fp, int64_t at)

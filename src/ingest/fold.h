@@ -21,7 +21,7 @@ uint64_t fold_hash(const void *data, size_t len, uint64_t seed);
  * the years 0001 to 9999. */
 void fold_time_format(int64_t t, char out[static 21]);
 
-#define KMAP_VALUES 4
+#define KMAP_VALUES 7
 
 #define KMAP_INLINE 28 /* keys shorter than this live in the entry: one cache miss, not two */
 
@@ -52,6 +52,9 @@ struct kmap {
 struct kmap_entry *kmap_get(struct kmap *m, const void *key, size_t keylen, bool *created);
 /* The entry of key, or NULL. */
 struct kmap_entry *kmap_find(const struct kmap *m, const void *key, size_t keylen);
+/* Starts loading the slot where key's entry would be: a batch's lookups issued ahead
+ * overlap their cache misses instead of waiting for each in turn. */
+void kmap_prefetch(const struct kmap *m, const void *key, size_t keylen);
 void kmap_clear(struct kmap *m);    /* empties the map, keeps its table */
 void kmap_free(struct kmap *m);
 #define kmap_each(m, e) \
@@ -77,6 +80,9 @@ void dedupe_add(struct dedupe *d, uint64_t fp, int64_t at);
 /* dedupe_has, then dedupe_add when absent, in one probe: false when fp was there. (When
  * the set is full, the oldest entry goes first, even for a fingerprint already there.) */
 bool dedupe_add_new(struct dedupe *d, uint64_t fp, int64_t at);
+/* kmap_prefetch for the messageId set: fp's slot, and when the set is full, the slot of
+ * the entry that the ahead-th add from now evicts. */
+void dedupe_prefetch(const struct dedupe *d, uint64_t fp, size_t ahead);
 /* Removes entries received before `before`. */
 void dedupe_expire(struct dedupe *d, int64_t before);
 /* Removes fp if present (to undo the adds of a rolled-back commit: call newest first). */

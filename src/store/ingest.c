@@ -265,6 +265,39 @@ struct pending_event {
 #define DEDUPE_WINDOW_S 86400    /* a day, as Segment documents its own messageId dedupe */
 #define DEDUPE_MAX_DEFAULT 2000000
 
+/*
+ * Most events add one to a rollup row (account, day, event) and one to an active-user row
+ * (account, day, user). Looked up in hash maps, each would be one or two cache misses more
+ * per event, so the counts are kept where the fold already is: the rollup counts in a
+ * short list of (day, event number) cells under the account's entry, which few accounts
+ * share and stays in cache, and the active-user count in the user's entry, which the event
+ * looked up anyway. They go to the maps rollups and actives at the flush (and there at once
+ * when an account has CELLS_MAX cells, or a user's event is for another account or day).
+ * The account's entries for event_runs are kept with its cells too, so that the flush
+ * sorts each account's few, mostly in order, instead of all of them together.
+ */
+#define CELLS_MAX 64
+struct rollup_cell {
+    int32_t day;    /* day_of() */
+    uint32_t name;  /* in W.name_of */
+    int64_t count;
+};
+struct stream_entry {
+    int64_t when, id;
+    int type; /* type_code() */
+};
+struct account_fold {
+    int64_t account;
+    struct rollup_cell *c;
+    size_t n, cap;
+    struct stream_entry *s;     /* its attributed events, for event_runs */
+    size_t ns, caps;
+};
+/* The user entry's values past the ones described in W.users. */
+#define U_ACT_ACCOUNT 4
+#define U_ACT_DAY 5
+#define U_ACT_COUNT 6
+
 static struct {
     bool open;
     struct dedupe seen;      /* recent (write key, messageId) fingerprints */
@@ -275,31 +308,32 @@ static struct {
     struct kmap actives;     /* {account, day} + user key -> v[0] events */
     struct kmap users;       /* user id -> v[0] account (0 none), the cache of tracked_users;
                               * v[3] flags: USER_DIRTY seen between v[1] and v[2] since the
-                              * flush; USER_STORED its row exists with account v[0] */
+                              * flush; USER_STORED its row exists with account v[0];
+                              * v[U_ACT_*]: its active-user count not yet in actives */
     size_t users_dirty;
-    struct kmap accounts;    /* account id -> v[0] last seen (unix) */
+    struct kmap accounts;    /* account id -> v[0] last seen (unix), v[1] its fold in folds + 1 */
+    struct account_fold *folds; /* the accounts' rollup counts and events (fold_of) */
+    size_t nfolds, capfolds;
+    struct kmap names;       /* rollup name -> v[0] its number in name_of */
+    char **name_of;
+    size_t nnames, capnames;
     struct kmap groups;      /* external id -> v[0] account id (cache) */
     struct kmap touched;     /* accounts that received events in this commit */
     struct kmap unlinked;    /* users with unattributed events in the fold (group flushes) */
     struct kmap anons;       /* anonymousIds with userless events in the fold (alias flushes) */
-    struct stream_entry *stream; /* attributed events to add to event_runs */
-    size_t nstream, capstream;
     int64_t folded;          /* the last event id whose effects are in the database */
     int64_t last_id;         /* the last event id folded in memory */
     int64_t pending;         /* events folded since the last flush */
     int64_t accounts_deleted; /* ingest_state.accounts_deleted when last read */
     int64_t next_id;         /* the id the next event gets in this transaction; 0: ask */
+    uint64_t *fps;           /* the messageId fingerprints of the batch being applied */
+    size_t capfps;
     struct pending_event *buffered; /* activity events not inserted yet (insert_buffered) */
     size_t nbuffered, capbuffered;
 } W;
 
 /* Store-side statistics for the benchmark and tests. */
 static int64_t stat_flushes;
-
-struct stream_entry {
-    int64_t account, when, id;
-    int type; /* type_code() */
-};
 
 /* An event type's code in event_runs entries (005_ingest_fold.sql). */
 static int type_code(const char *type)
@@ -325,20 +359,9 @@ static int64_t minute_of(int64_t t)
     return t >= 0 ? t / 60 : -((-t + 59) / 60);
 }
 
-static void stream_push(int64_t account, int64_t when, int64_t id, const char *type)
-{
-    if (W.nstream == W.capstream) {
-        W.capstream = W.capstream ? W.capstream * 2 : 4096;
-        W.stream = xrealloc(W.stream, W.capstream * sizeof(*W.stream));
-    }
-    W.stream[W.nstream++] = (struct stream_entry){ account, when, id, type_code(type) };
-}
-
 static int stream_cmp(const void *a, const void *b)
 {
     const struct stream_entry *x = a, *y = b;
-    if (x->account != y->account)
-        return x->account < y->account ? -1 : 1;
     if (x->when != y->when)
         return x->when < y->when ? -1 : 1;
     return (x->id > y->id) - (x->id < y->id);
@@ -354,34 +377,138 @@ static int64_t day_of(int64_t t)
     return t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
 }
 
-static void fold_rollup(int64_t account, int64_t when, const char *event, const char *user_id,
-                        const char *anonymous_id)
+/* Forgets the accounts' folds and the names (with W.accounts, which points at them). */
+static void folds_clear(void)
 {
-    char key[16 + 2 * 512];
-    struct day_key k = { account, day_of(when) };
-    memcpy(key, &k, sizeof(k));
-    size_t n = strlen(event);
-    if (n > 500)
-        n = 500;
-    memcpy(key + sizeof(k), event, n);
-    kmap_get(&W.rollups, key, sizeof(k) + n, NULL)->v[0]++;
-    size_t u;
-    if (user_id) {
-        u = strlen(user_id);
-        if (u > 500)
-            u = 500;
-        memcpy(key + sizeof(k), user_id, u);
-    } else if (anonymous_id) {
-        u = strlen(anonymous_id);
-        if (u > 495)
-            u = 495;
-        memcpy(key + sizeof(k), "anon:", 5);
-        memcpy(key + sizeof(k) + 5, anonymous_id, u);
-        u += 5;
-    } else {
+    W.nfolds = 0;
+    for (size_t i = 0; i < W.nnames; i++)
+        free(W.name_of[i]);
+    W.nnames = 0;
+    kmap_clear(&W.names);
+}
+
+/* Adds count to the {account, day} + key row of map m (rollups or actives). */
+static void day_row_add(struct kmap *m, int64_t account, int64_t day, const char *prefix,
+                        const char *key, size_t n, int64_t count)
+{
+    char k[sizeof(struct day_key) + 512];
+    struct day_key dk = { account, day };
+    size_t p = strlen(prefix);
+    memcpy(k, &dk, sizeof(dk));
+    memcpy(k + sizeof(dk), prefix, p);
+    memcpy(k + sizeof(dk) + p, key, n);
+    kmap_get(m, k, sizeof(dk) + p + n, NULL)->v[0] += count;
+}
+
+static size_t capped(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    return n > max ? max : n;
+}
+
+static uint32_t name_number(const char *name, size_t n)
+{
+    bool created;
+    struct kmap_entry *e = kmap_get(&W.names, name, n, &created);
+    if (created) {
+        if (W.nnames == W.capnames) {
+            W.capnames = W.capnames ? W.capnames * 2 : 64;
+            W.name_of = xrealloc(W.name_of, W.capnames * sizeof(*W.name_of));
+        }
+        W.name_of[W.nnames] = xstrndup(name, n);
+        e->v[0] = (int64_t)W.nnames++;
+    }
+    return (uint32_t)e->v[0];
+}
+
+/* The fold of the account whose entry (of W.accounts) is a. */
+static struct account_fold *fold_of(struct kmap_entry *a, int64_t account)
+{
+    size_t at = (size_t)a->v[1];
+    if (!at || at > W.nfolds || W.folds[at - 1].account != account) {
+        if (W.nfolds == W.capfolds) {
+            size_t cap = W.capfolds ? W.capfolds * 2 : 256;
+            W.folds = xrealloc(W.folds, cap * sizeof(*W.folds));
+            memset(W.folds + W.capfolds, 0, (cap - W.capfolds) * sizeof(*W.folds));
+            W.capfolds = cap;
+        }
+        struct account_fold *f = &W.folds[W.nfolds];
+        f->account = account;
+        f->n = f->ns = 0; /* its arrays are kept from an earlier flush */
+        a->v[1] = (int64_t)++W.nfolds;
+    }
+    return &W.folds[a->v[1] - 1];
+}
+
+static void stream_push(struct kmap_entry *a, int64_t account, int64_t when, int64_t id,
+                        const char *type)
+{
+    struct account_fold *f = fold_of(a, account);
+    if (f->ns == f->caps) {
+        f->caps = f->caps ? f->caps * 2 : 64;
+        f->s = xrealloc(f->s, f->caps * sizeof(*f->s));
+    }
+    f->s[f->ns++] = (struct stream_entry){ when, id, type_code(type) };
+}
+
+/* Counts an activity named event for the account (entry a) on day. */
+static void fold_rollup(struct kmap_entry *a, int64_t account, int64_t day, const char *event)
+{
+    size_t n = capped(event, 500);
+    struct account_fold *l = fold_of(a, account);
+    uint32_t name = name_number(event, n);
+    for (size_t i = 0; i < l->n; i++) {
+        if (l->c[i].name == name && l->c[i].day == day) {
+            l->c[i].count++;
+            return;
+        }
+    }
+    if (l->n == CELLS_MAX) {
+        day_row_add(&W.rollups, account, day, "", event, n, 1);
         return;
     }
-    kmap_get(&W.actives, key, sizeof(k) + u, NULL)->v[0]++;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->c = xrealloc(l->c, l->cap * sizeof(*l->c));
+    }
+    l->c[l->n++] = (struct rollup_cell){ (int32_t)day, name, 1 };
+}
+
+/* Moves a user entry's active-user count into actives. */
+static void active_spill(struct kmap_entry *u)
+{
+    if (!u->v[U_ACT_COUNT])
+        return;
+    day_row_add(&W.actives, u->v[U_ACT_ACCOUNT], u->v[U_ACT_DAY], "", kmap_key(u),
+                u->keylen > 500 ? 500 : u->keylen, u->v[U_ACT_COUNT]);
+    u->v[U_ACT_COUNT] = 0;
+}
+
+/* Counts an activity of the user (entry u) for the account on day. */
+static void fold_active(struct kmap_entry *u, int64_t account, int64_t day)
+{
+    if (u->v[U_ACT_COUNT] && u->v[U_ACT_ACCOUNT] == account && u->v[U_ACT_DAY] == day) {
+        u->v[U_ACT_COUNT]++;
+        return;
+    }
+    active_spill(u);
+    u->v[U_ACT_ACCOUNT] = account;
+    u->v[U_ACT_DAY] = day;
+    u->v[U_ACT_COUNT] = 1;
+}
+
+/* Moves the accounts' cells into rollups. */
+static void cells_spill(void)
+{
+    for (size_t i = 0; i < W.nfolds; i++) {
+        struct account_fold *l = &W.folds[i];
+        for (size_t k = 0; k < l->n; k++) {
+            const char *name = W.name_of[l->c[k].name];
+            day_row_add(&W.rollups, l->account, l->c[k].day, "", name, strlen(name),
+                        l->c[k].count);
+        }
+        l->n = 0;
+    }
 }
 
 /* The cache entry of user_id, read from tracked_users when not cached. */
@@ -419,12 +546,13 @@ static void fold_user(struct kmap_entry *e, int64_t account, int64_t seen)
     }
 }
 
-static void fold_account(int64_t account, int64_t seen)
+static struct kmap_entry *fold_account(int64_t account, int64_t seen)
 {
     bool created;
     struct kmap_entry *e = kmap_get(&W.accounts, &account, sizeof(account), &created);
     if (created || seen > e->v[0])
         e->v[0] = seen;
+    return e;
 }
 
 static void touch_sched(int64_t account)
@@ -461,14 +589,23 @@ static void fold_event(struct store *st, int64_t id, int64_t account, const char
         kmap_get(&W.unlinked, user_id, strlen(user_id), NULL);
     if (!user_id && anonymous_id)
         kmap_get(&W.anons, anonymous_id, strlen(anonymous_id), NULL);
-    if (activity && account)
-        fold_rollup(account, when, rollup_name(type, name), user_id, anonymous_id);
-    if (activity && user_id)
-        fold_user(user ? user : user_entry(st, user_id), account, seen);
+    if (activity && user_id && !user)
+        user = user_entry(st, user_id);
     if (account) {
-        fold_account(account, seen);
-        stream_push(account, when, id, type);
+        struct kmap_entry *a = fold_account(account, seen);
+        if (activity) {
+            int64_t day = day_of(when);
+            fold_rollup(a, account, day, rollup_name(type, name));
+            if (user_id)
+                fold_active(user, account, day);
+            else if (anonymous_id)
+                day_row_add(&W.actives, account, day, "anon:", anonymous_id,
+                            capped(anonymous_id, 495), 1);
+        }
+        stream_push(a, account, when, id, type);
     }
+    if (activity && user_id)
+        fold_user(user, account, seen);
     if (id > W.last_id)
         W.last_id = id;
     W.pending++;
@@ -573,39 +710,79 @@ static int flush_day_rows(struct store *st, struct kmap *m, struct multi *sql)
     return rc;
 }
 
-/* Writes the stream entries (sorted by account, time, id) as event_runs rows: one per
- * account and minute, its entries as JSON [[time, id, type], ...]. */
+/* Appends the decimal digits of v. */
+static void put_i64(struct buf *b, int64_t v)
+{
+    char d[24];
+    int n = 0;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do
+        d[n++] = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        d[n++] = '-';
+    char out[24];
+    for (int i = 0; i < n; i++)
+        out[i] = d[n - 1 - i];
+    buf_append(b, out, (size_t)n);
+}
+
+static int fold_account_cmp(const void *a, const void *b)
+{
+    const struct account_fold *x = *(struct account_fold *const *)a;
+    const struct account_fold *y = *(struct account_fold *const *)b;
+    return (x->account > y->account) - (x->account < y->account);
+}
+
+/* Writes the accounts' stream entries as event_runs rows, in the table's order: one per
+ * account and minute, its entries (by time, id) as JSON [[time, id, type], ...]. */
 static int flush_runs(struct store *st)
 {
+    struct account_fold **v = xmalloc((W.nfolds ? W.nfolds : 1) * sizeof(*v));
+    for (size_t i = 0; i < W.nfolds; i++)
+        v[i] = &W.folds[i];
+    qsort(v, W.nfolds, sizeof(*v), fold_account_cmp);
     struct buf b;
     buf_init(&b, 0);
     int rc = KZ_OK;
-    for (size_t i = 0; i < W.nstream && rc == KZ_OK;) {
-        int64_t account = W.stream[i].account, minute = minute_of(W.stream[i].when), max_id = 0;
-        buf_reset(&b);
-        buf_append(&b, "[", 1);
-        size_t j = i;
-        for (; j < W.nstream && W.stream[j].account == account &&
-               minute_of(W.stream[j].when) == minute; j++) {
-            char e[80];
-            int n = snprintf(e, sizeof(e), "%s[%lld,%lld,%d]", j > i ? "," : "",
-                             (long long)W.stream[j].when, (long long)W.stream[j].id,
-                             W.stream[j].type);
-            buf_append(&b, e, (size_t)n);
-            if (W.stream[j].id > max_id)
-                max_id = W.stream[j].id;
+    for (size_t k = 0; k < W.nfolds && rc == KZ_OK; k++) {
+        struct stream_entry *e = v[k]->s;
+        size_t n = v[k]->ns;
+        for (size_t i = 1; i < n; i++) { /* mostly in order already */
+            if (stream_cmp(&e[i - 1], &e[i]) > 0) {
+                qsort(e, n, sizeof(*e), stream_cmp);
+                break;
+            }
         }
-        buf_append(&b, "]", 1);
-        sqlite3_stmt *s = db_prepare(st, "INSERT INTO event_runs (account_id, minute, max_id, "
-                                         "entries) VALUES (?, ?, ?, ?)");
-        db_bind_i64(s, 1, account);
-        db_bind_i64(s, 2, minute);
-        db_bind_i64(s, 3, max_id);
-        sqlite3_bind_text(s, 4, b.p, (int)b.len, SQLITE_STATIC);
-        rc = db_exec_stmt(st, s);
-        i = j;
+        for (size_t i = 0; i < n && rc == KZ_OK;) {
+            int64_t minute = minute_of(e[i].when), max_id = 0;
+            buf_reset(&b);
+            buf_append(&b, "[", 1);
+            size_t j = i;
+            for (; j < n && minute_of(e[j].when) == minute; j++) {
+                buf_append(&b, j > i ? ",[" : "[", j > i ? 2 : 1);
+                put_i64(&b, e[j].when);
+                buf_append(&b, ",", 1);
+                put_i64(&b, e[j].id);
+                buf_append(&b, ",", 1);
+                put_i64(&b, e[j].type);
+                buf_append(&b, "]", 1);
+                if (e[j].id > max_id)
+                    max_id = e[j].id;
+            }
+            buf_append(&b, "]", 1);
+            sqlite3_stmt *s = db_prepare(st, "INSERT INTO event_runs (account_id, minute, "
+                                             "max_id, entries) VALUES (?, ?, ?, ?)");
+            db_bind_i64(s, 1, v[k]->account);
+            db_bind_i64(s, 2, minute);
+            db_bind_i64(s, 3, max_id);
+            sqlite3_bind_text(s, 4, b.p, (int)b.len, SQLITE_STATIC);
+            rc = db_exec_stmt(st, s);
+            i = j;
+        }
     }
     buf_free(&b);
+    free(v);
     return rc;
 }
 
@@ -615,18 +792,23 @@ int store_ingest_flush(struct store *st)
         return KZ_OK;
     int rc = KZ_OK;
     char t[21], t2[21];
+    /* The users seen (any with an active-user count is one), in the table's order
+     * (user_id, binary), each page visited once. */
+    struct kmap_entry **dirty = xmalloc((W.users_dirty ? W.users_dirty : 1) * sizeof(*dirty));
+    size_t nd = 0;
+    if (W.users_dirty) {
+        kmap_each(&W.users, e) {
+            active_spill(e);
+            if ((e->v[3] & USER_DIRTY) && nd < W.users_dirty)
+                dirty[nd++] = e;
+        }
+    }
+    qsort(dirty, nd, sizeof(*dirty), key_cmp);
+    cells_spill();
     if (rc == KZ_OK)
         rc = flush_day_rows(st, &W.rollups, &sql_rollups);
     if (rc == KZ_OK)
         rc = flush_day_rows(st, &W.actives, &sql_actives);
-    /* The users seen, in the table's order (user_id, binary), each page visited once. */
-    struct kmap_entry **dirty = xmalloc((W.users_dirty ? W.users_dirty : 1) * sizeof(*dirty));
-    size_t nd = 0;
-    if (W.users_dirty)
-        kmap_each(&W.users, e)
-            if ((e->v[3] & USER_DIRTY) && nd < W.users_dirty)
-                dirty[nd++] = e;
-    qsort(dirty, nd, sizeof(*dirty), key_cmp);
     for (size_t i = 0; i < nd && rc == KZ_OK; i++) {
         struct kmap_entry *e = dirty[i];
         fold_time_format(e->v[1], t);
@@ -656,8 +838,6 @@ int store_ingest_flush(struct store *st)
         rc = touch_account(st, account, t);
         touch_sched(account); /* told to the scheduler after the commit */
     }
-    if (rc == KZ_OK && W.nstream)
-        qsort(W.stream, W.nstream, sizeof(*W.stream), stream_cmp);
     rc = rc ? rc : flush_runs(st);
     if (rc == KZ_OK && W.last_id > W.folded) {
         sqlite3_stmt *s = db_prepare(st, "UPDATE ingest_state SET folded_through = ? WHERE id = 1");
@@ -668,11 +848,11 @@ int store_ingest_flush(struct store *st)
         return rc; /* the caller rolls back, then store_ingest_reset() */
     W.folded = W.last_id;
     W.pending = 0;
-    W.nstream = 0;
     stat_flushes++;
     kmap_clear(&W.rollups);
     kmap_clear(&W.actives);
     kmap_clear(&W.accounts);
+    folds_clear();
     kmap_clear(&W.groups);
     kmap_clear(&W.unlinked);
     kmap_clear(&W.anons);
@@ -718,12 +898,12 @@ static void forget(void)
     kmap_clear(&W.users);
     W.users_dirty = 0;
     kmap_clear(&W.accounts);
+    folds_clear();
     kmap_clear(&W.groups);
     kmap_clear(&W.touched);
     kmap_clear(&W.unlinked);
     kmap_clear(&W.anons);
     W.pending = 0;
-    W.nstream = 0;
 }
 
 static int read_folded(struct store *st)
@@ -866,12 +1046,20 @@ void store_ingest_close(void)
     kmap_free(&W.actives);
     kmap_free(&W.users);
     kmap_free(&W.accounts);
+    folds_clear();
+    kmap_free(&W.names);
+    for (size_t i = 0; i < W.capfolds; i++) {
+        free(W.folds[i].c);
+        free(W.folds[i].s);
+    }
+    free(W.folds);
+    free(W.name_of);
     kmap_free(&W.groups);
     kmap_free(&W.touched);
     kmap_free(&W.unlinked);
     kmap_free(&W.anons);
     free(W.undo);
-    free(W.stream);
+    free(W.fps);
     free(W.buffered);
     memset(&W, 0, sizeof(W));
 }
@@ -1115,7 +1303,9 @@ static void buffer_event(const struct ingest_batch *b, const struct ingest_msg *
     W.buffered[W.nbuffered++] = (struct pending_event){ b, m, account, id };
 }
 
-static int apply_msg(struct store *st, const struct ingest_batch *b, const struct ingest_msg *m)
+/* Applies message m of batch b; fp is its dedupe_fp() (unused when m->generated). */
+static int apply_msg(struct store *st, const struct ingest_batch *b, const struct ingest_msg *m,
+                     uint64_t fp)
 {
     int64_t account = 0;
     int rc = KZ_OK;
@@ -1123,7 +1313,6 @@ static int apply_msg(struct store *st, const struct ingest_batch *b, const struc
     bool alias = !strcmp(m->type, "alias");
     /* A repeat is skipped before any side effect. */
     if (!m->generated) {
-        uint64_t fp = dedupe_fp(b->write_key_id, m->message_id);
         if (!dedupe_add_new(&W.seen, fp, b->received))
             return KZ_OK;
         undo_push(fp);
@@ -1189,8 +1378,7 @@ static int apply_msg(struct store *st, const struct ingest_batch *b, const struc
     if (rc == KZ_OK && alias)
         rc = alias_user(st, m->previous_id, m->user_id, user ? user->v[0] : 0);
     if (rc == KZ_OK && account) {
-        fold_account(account, seen);
-        stream_push(account, m->when, id, m->type);
+        stream_push(fold_account(account, seen), account, m->when, id, m->type);
         touch_sched(account); /* identity changed now; activity shows at the flush */
     }
     if (id > W.last_id)
@@ -1279,8 +1467,23 @@ int store_ingest_apply(struct store *st, const struct ingest_batch *b)
         db_bind_text(s, 4, b->rejects[i].copy);
         rc = db_exec_stmt(st, s);
     }
+    /* The messageId set and the user cache are probed for nearly every message, each
+     * probe a likely cache miss: all of the request's are started first. */
+    if (b->n > W.capfps) {
+        W.capfps = b->n;
+        W.fps = xrealloc(W.fps, W.capfps * sizeof(*W.fps));
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        const struct ingest_msg *m = &b->msgs[i];
+        if (!m->generated) {
+            W.fps[i] = dedupe_fp(b->write_key_id, m->message_id);
+            dedupe_prefetch(&W.seen, W.fps[i], i);
+        }
+        if (m->user_id)
+            kmap_prefetch(&W.users, m->user_id, strlen(m->user_id));
+    }
     for (size_t i = 0; i < b->n && rc == KZ_OK; i++)
-        rc = apply_msg(st, b, &b->msgs[i]);
+        rc = apply_msg(st, b, &b->msgs[i], W.fps[i]);
     if (rc == KZ_OK)
         rc = insert_buffered(st);
     W.nbuffered = 0;
