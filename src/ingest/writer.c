@@ -37,11 +37,15 @@ static pthread_t thread, checkpointer;
 /* The fold (rollups, last-seen times, the accounts' event streams) is flushed in a commit
  * of its own once the writer has been idle for flush_idle_ms (at light load, a moment after
  * the events), under load after the first group of jobs committed once it is flush_ms old
- * (that group's replies go out first), and at once when a
+ * or holds flush_events events (that group's replies go out first), and at once when a
  * usage report or event listing asks (store_usage_sync). Flushing at every commit would
  * undo the folding: under load the queue is often empty for an instant between commits.
- * Both can be set for tests and tuning: KIZUNA_INGEST_FLUSH_MS, KIZUNA_INGEST_FLUSH_IDLE_MS. */
-static int64_t flush_ms = 2000, flush_idle_ms = 50;
+ * Under load a flush writes about as many rows whatever the time it covers (a row per
+ * account, day and event; per active user), and no request is applied meanwhile, so it
+ * comes rarely: every 10 s, or 2 million events (about 50 MB of fold, replayed in a few
+ * seconds at start-up after a crash). They can be set for tests and tuning:
+ * KIZUNA_INGEST_FLUSH_MS, KIZUNA_INGEST_FLUSH_EVENTS, KIZUNA_INGEST_FLUSH_IDLE_MS. */
+static int64_t flush_ms = 10000, flush_events = 2000000, flush_idle_ms = 50;
 #define PURGE_EVERY_S 3600
 #define PURGE_BATCH 10000
 
@@ -245,7 +249,7 @@ static void *writer_main(void *arg)
             if (head || stopping || sync_wanted)
                 break;
             int64_t pending = store_ingest_pending(), now = mono_ms();
-            if (pending && now - last_flush_ms >= flush_ms)
+            if (pending && (now - last_flush_ms >= flush_ms || pending >= flush_events))
                 break;
             if (pending && now - last_commit_ms >= flush_idle_ms) {
                 idle = true;
@@ -289,7 +293,8 @@ static void *writer_main(void *arg)
         /* The flush, in its own commit, after the jobs' replies are on their way: when the
          * writer went idle, a reader asked, the server stops, or the fold is flush_ms old. */
         pthread_mutex_lock(&lock);
-        bool flush = idle || sync_wanted || stopping || mono_ms() - last_flush_ms >= flush_ms;
+        bool flush = idle || sync_wanted || stopping || mono_ms() - last_flush_ms >= flush_ms ||
+                     store_ingest_pending() >= flush_events;
         pthread_mutex_unlock(&lock);
         if (!flush)
             continue;
@@ -346,6 +351,7 @@ static void env_knob(const char *name, int64_t *v)
 int ingest_writer_start(void)
 {
     env_knob("KIZUNA_INGEST_FLUSH_MS", &flush_ms);
+    env_knob("KIZUNA_INGEST_FLUSH_EVENTS", &flush_events);
     env_knob("KIZUNA_INGEST_FLUSH_IDLE_MS", &flush_idle_ms);
     pthread_mutex_lock(&lock);
     stopping = false;
