@@ -75,7 +75,7 @@ build/test/unit/%: tests/unit/%.c $(TLIB)
 	@echo "  CC      $< (unit test)"
 	@$(CC) $(CFLAGS) -O1 $(SAN) -Itests -o $@ $< $(TLIB) $(LDLIBS) -lcriterion
 
-build/bench/%: bench/%.c bench/bench.h $(filter-out build/obj/src/main.o,$(OBJS))
+build/bench/%: bench/%.c $(wildcard bench/*.h) $(filter-out build/obj/src/main.o,$(OBJS))
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (benchmark)"
 	@$(CC) $(CFLAGS) -o $@ $(filter-out %.h,$^) $(LDLIBS)
