@@ -106,19 +106,25 @@ int main(int argc, char **argv)
     store_checkpoint(st);
     buf_free(&body);
 
-    /* 1. parse (the bodies are made first: their making is not measured) */
+    /* 1. parse, each request's messages freed after it as a server does (the bodies are
+     * made first: their making is not measured); then again, kept for the writer */
     struct load_template *tpl = xcalloc(TEMPLATES, sizeof(*tpl));
     unsigned seed = 17;
     for (int i = 0; i < TEMPLATES; i++)
         load_template(&tpl[i], 0, &seed, "-");
     struct ingest_batch *b = xcalloc((size_t)nreq, sizeof(*b));
     double parse_s = 0;
-    for (long i = 0; i < nreq; i++) {
-        struct load_template *t = &tpl[i % TEMPLATES];
-        load_patch(t, (size_t)i);
-        double c0 = thread_cpu();
-        parse(t->req.p + t->body_at, t->req.len - t->body_at, &b[i]);
-        parse_s += thread_cpu() - c0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (long i = 0; i < nreq; i++) {
+            struct load_template *t = &tpl[i % TEMPLATES];
+            load_patch(t, (size_t)i);
+            double c0 = thread_cpu();
+            parse(t->req.p + t->body_at, t->req.len - t->body_at, &b[i]);
+            if (pass == 0) {
+                ingest_batch_free(&b[i]);
+                parse_s += thread_cpu() - c0;
+            }
+        }
     }
 
     /* 2-4. the writer's work, stage by stage */

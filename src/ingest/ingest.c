@@ -436,10 +436,11 @@ static const bool plain_byte[256] = {
     [' '] = 1, ['!'] = 1, ['#' ... '['] = 1, [']' ... '~'] = 1,
 };
 
-/* p advanced over whole 8-byte words of plain bytes (none a quote, a backslash, a control
- * character or non-ASCII): most of a batch's bytes are string content, and a word at a
- * time is several times faster than the table. A word with a doubtful byte is left to it
- * (the zero-byte tests can also flag a plain byte just after a match; never miss one). */
+/* p advanced over plain bytes (none a quote, a backslash, a control character or
+ * non-ASCII) 8 at a time, to the first byte that is not plain, or to the last few bytes
+ * before end: most of a batch's bytes are string content, and a word at a time is several
+ * times faster than the table. The tests flag every byte that is not plain; the zero-byte
+ * ones can also flag a plain byte above one, never below, so the lowest flag is exact. */
 static const char *skip_plain_words(const char *p, const char *end)
 {
     const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
@@ -447,10 +448,14 @@ static const char *skip_plain_words(const char *p, const char *end)
         uint64_t w;
         memcpy(&w, p, 8);
         uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
-        uint64_t flags = ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) |
-                         ((w - ones * 0x20) & ~w) | w;
-        if (flags & highs)
+        uint64_t flags = (((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) |
+                          ((w - ones * 0x20) & ~w) | w) & highs;
+        if (flags) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            p += __builtin_ctzll(flags) / 8;
+#endif
             break;
+        }
         p += 8;
     }
     return p;
