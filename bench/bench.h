@@ -25,6 +25,17 @@
 #include "util/crypto.h"
 #include "util/util.h"
 
+/* Removes a benchmark's database file and its WAL and shared-memory files. */
+static inline void bench_remove_db(const char *path)
+{
+    char p[300];
+    unlink(path);
+    snprintf(p, sizeof(p), "%s-wal", path);
+    unlink(p);
+    snprintf(p, sizeof(p), "%s-shm", path);
+    unlink(p);
+}
+
 /* Seconds on the monotonic clock. */
 static inline double bench_now(void)
 {

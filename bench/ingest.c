@@ -64,22 +64,11 @@ struct worker {
 
 /* ------------------------------------------------------------------ database */
 
-/* Removes the database file and its WAL and shared-memory files. */
-static void remove_db(void)
-{
-    char p[128];
-    unlink(db_path);
-    snprintf(p, sizeof(p), "%s-wal", db_path);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", db_path);
-    unlink(p);
-}
-
 /* A fresh database: an admin with an API token, and the accounts the group calls name
  * (external_id "acct-NNNN", as a CRM import would have made them). */
 static void build_db(void)
 {
-    remove_db();
+    bench_remove_db(db_path);
     if (store_init(db_path))
         exit(1);
     struct store *st = store_get();
@@ -536,7 +525,7 @@ int main(int argc, char **argv)
         printf("FAILED (server log: %s, database kept: %s)\n", log_path, db_path);
         return 1;
     }
-    if (!getenv("KIZUNA_BENCH_KEEP_DB"))
-        remove_db();
+    if (!getenv("KEEP_DB"))
+        bench_remove_db(db_path);
     return 0;
 }

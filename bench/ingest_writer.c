@@ -37,16 +37,6 @@ static double thread_cpu(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-static void remove_db(void)
-{
-    char p[128];
-    unlink(db_path);
-    snprintf(p, sizeof(p), "%s-wal", db_path);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", db_path);
-    unlink(p);
-}
-
 static void parse(const char *body, size_t len, struct ingest_batch *b)
 {
     char err[160], *key = NULL;
@@ -84,7 +74,7 @@ int main(int argc, char **argv)
         return 2;
     }
     bench_machine();
-    remove_db();
+    bench_remove_db(db_path);
     if (store_init(db_path))
         return 1;
     struct store *st = store_get();
@@ -179,6 +169,6 @@ int main(int argc, char **argv)
            (long long)events, rolled == stored && stored == (long long)events ? "equal" : "DIFFERENT");
     if (rolled != stored || stored != (long long)events)
         return 1;
-    remove_db();
+    bench_remove_db(db_path);
     return 0;
 }

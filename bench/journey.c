@@ -138,11 +138,6 @@ int main(int argc, char **argv)
         printf("kept %s\n", path);
         return 0;
     }
-    unlink(path);
-    char p[220];
-    snprintf(p, sizeof(p), "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", path);
-    unlink(p);
+    bench_remove_db(path);
     return 0;
 }

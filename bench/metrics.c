@@ -71,10 +71,7 @@ static int64_t today_days;
 
 static void build_db(const char *path, int first, int last)
 {
-    unlink(path);
-    char wal[300];
-    snprintf(wal, sizeof(wal), "%s-wal", path);
-    unlink(wal);
+    bench_remove_db(path);
     if (store_init(path))
         exit(1);
     struct store *st = store_get();

@@ -141,11 +141,6 @@ int main(int argc, char **argv)
     }
     printf("peak RSS: %.1f MB\n", (double)bench_proc_kb(getpid(), "VmHWM:") / 1024);
     store_shutdown();
-    unlink(path);
-    char p[220];
-    snprintf(p, sizeof(p), "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", path);
-    unlink(p);
+    bench_remove_db(path);
     return 0;
 }

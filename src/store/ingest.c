@@ -269,9 +269,9 @@ struct pending_event {
  * Most events add one to a rollup row (account, day, event) and one to an active-user row
  * (account, day, user). Looked up in hash maps, each would be one or two cache misses more
  * per event, so the counts are kept where the fold already is: the rollup counts in a
- * short list of (day, event number) cells under the account's entry, which few accounts
- * share and stays in cache, and the active-user count in the user's entry, which the event
- * looked up anyway. They go to the maps rollups and actives at the flush (and there at once
+ * short list of (day, event number) cells under the account's entry (accounts are few next
+ * to users: their entries and cells stay in cache), and the active-user count in the user's
+ * entry, which the event looked up anyway. They go to the maps rollups and actives at the flush (and there at once
  * when an account has CELLS_MAX cells, or a user's event is for another account or day).
  * The account's entries for event_runs are kept with its cells too, so that the flush
  * sorts each account's few, mostly in order, instead of all of them together.
