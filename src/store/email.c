@@ -43,6 +43,15 @@ static void et_read(sqlite3_stmt *s, struct email_template *t)
     db_col_copy(s, 6, t->updated_at, sizeof(t->updated_at));
 }
 
+/* Binds the template's editable fields to parameters 1-4: name, subject, body_text, body_html. */
+static void et_bind(sqlite3_stmt *s, const struct email_template *t)
+{
+    db_bind_text(s, 1, t->name);
+    db_bind_text(s, 2, t->subject);
+    db_bind_text(s, 3, t->body_text);
+    db_bind_text(s, 4, t->body_html);
+}
+
 int store_email_template_create(struct store *st, struct email_template *t)
 {
     char now[21];
@@ -50,10 +59,7 @@ int store_email_template_create(struct store *st, struct email_template *t)
     sqlite3_stmt *s = db_prepare(st, "INSERT INTO email_templates (name, subject, body_text,"
                                      " body_html, created_at, updated_at)"
                                      " VALUES (?, ?, ?, ?, ?, ?)");
-    db_bind_text(s, 1, t->name);
-    db_bind_text(s, 2, t->subject);
-    db_bind_text(s, 3, t->body_text);
-    db_bind_text(s, 4, t->body_html);
+    et_bind(s, t);
     db_bind_text(s, 5, now);
     db_bind_text(s, 6, now);
     int rc = db_exec_stmt(st, s);
@@ -84,10 +90,7 @@ int store_email_template_update(struct store *st, struct email_template *t)
     sqlite3_stmt *s = db_prepare(st, "UPDATE email_templates SET name = ?, subject = ?,"
                                      " body_text = ?, body_html = ?, updated_at = ?"
                                      " WHERE id = ?");
-    db_bind_text(s, 1, t->name);
-    db_bind_text(s, 2, t->subject);
-    db_bind_text(s, 3, t->body_text);
-    db_bind_text(s, 4, t->body_html);
+    et_bind(s, t);
     db_bind_text(s, 5, now);
     db_bind_i64(s, 6, t->id);
     int rc = db_exec_one(st, s);

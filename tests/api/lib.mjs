@@ -574,6 +574,15 @@ export async function waitFor(cond, ms, what) {
  * server runs: WAL mode) and returns its rows as arrays of strings, or null when the sqlite3
  * CLI is not installed. For checks the API cannot make (rows no API shows).
  */
+/** True when the sqlite3 command-line shell is installed (tests that edit the database need it). */
+export const HAVE_SQLITE = spawnSync('sqlite3', ['-version']).status === 0;
+
+/** Runs SQL statements on a server's database file with the sqlite3 shell (waiting for locks). */
+export function sqliteExec(db, sql) {
+  const r = spawnSync('sqlite3', ['-cmd', '.timeout 10000', db, sql], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `sqlite3: ${r.stderr}`);
+}
+
 export function sqliteQuery(db, sql) {
   const r = spawnSync('sqlite3', ['-readonly', '-separator', '\t', db, sql], { encoding: 'utf8', timeout: 30000 });
   if (r.error?.code === 'ENOENT') return null;

@@ -5,20 +5,14 @@
 // issues), so those fixtures are written with the sqlite3 CLI into the server's database
 // (WAL: safe while it runs); those tests are skipped when the CLI is not installed.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { after, test } from 'node:test';
-import { assertProblem, assertStatus, parseCsv, sqliteQuery, startServer, waitFor } from './lib.mjs';
+import { assertProblem, assertStatus, parseCsv, sqliteQuery, startServer, waitFor, HAVE_SQLITE, sqliteExec } from './lib.mjs';
 
 const srv = await startServer();
 after(() => srv.cleanup());
 const admin = () => srv.as(srv.admin);
 const viewer = await srv.createUser('viewer');
-const HAVE_SQLITE = spawnSync('sqlite3', ['-version']).status === 0;
-
-function sql(text) {
-  const r = spawnSync('sqlite3', ['-cmd', '.timeout 10000', srv.db, text], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `sqlite3: ${r.stderr}`);
-}
+const sql = (text) => sqliteExec(srv.db, text);
 
 const day = (d) => new Date(Date.now() + d * 86400000).toISOString().slice(0, 10);
 

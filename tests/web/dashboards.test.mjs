@@ -5,7 +5,7 @@
 // downloads. A screenshot of each dashboard lands in build/test/web/.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startWeb, hasHorizontalOverflow } from './lib.mjs';
+import { startWeb, hasHorizontalOverflow, unnamedControls } from './lib.mjs';
 
 const env = await startWeb();
 after(() => env.close());
@@ -18,21 +18,6 @@ const api = async (p) => {
 const yen = (n, loc = 'en-US') => new Intl.NumberFormat(loc, { style: 'currency', currency: 'JPY', maximumFractionDigits: 0 }).format(n);
 const pct = (x, d = 1, loc = 'en-US') => new Intl.NumberFormat(loc, { style: 'percent', maximumFractionDigits: d }).format(x);
 const text = async (loc) => (await loc.textContent()).trim();
-
-/** Controls without an accessible name (as in quality.test.mjs). */
-function unnamedControls(page) {
-  return page.evaluate(() => {
-    const bad = [];
-    for (const el of document.querySelectorAll('input, select, textarea, button, a[href], summary')) {
-      if (el.type === 'hidden' || el.closest('[aria-hidden=true]')) continue;
-      const named = (el.labels && el.labels.length > 0 && [...el.labels].some((l) => l.textContent.trim()))
-        || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.getAttribute('title')
-        || (['BUTTON', 'A', 'SUMMARY'].includes(el.tagName) && el.textContent.trim());
-      if (!named) bad.push(el.outerHTML.slice(0, 120));
-    }
-    return bad;
-  });
-}
 
 // What each dashboard shows once its data is in.
 const TABS = {

@@ -3,7 +3,7 @@
 // usable from the keyboard with visible focus; and in Japanese, Japanese labels.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { hasHorizontalOverflow, startWeb } from './lib.mjs';
+import { hasHorizontalOverflow, startWeb, unnamedControls, settle } from './lib.mjs';
 
 const env = await startWeb();
 after(() => env.close());
@@ -25,26 +25,6 @@ before(async () => {
 });
 
 const PAGES = () => ['/segments', '/segments/new', `/segments/${segId}`, `/accounts?segment=${segId}`, '/playbooks', '/playbooks/new', `/playbooks/${pbId}`];
-
-/** Controls without an accessible name (label, aria-label(ledby), title, or text for buttons). */
-function unnamedControls(page) {
-  return page.evaluate(() => {
-    const bad = [];
-    for (const el of document.querySelectorAll('input, select, textarea, button, a[href]')) {
-      if (el.type === 'hidden' || el.closest('[aria-hidden=true]')) continue;
-      const named = (el.labels && el.labels.length > 0 && [...el.labels].some((l) => l.textContent.trim()))
-        || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.getAttribute('title')
-        || ((el.tagName === 'BUTTON' || el.tagName === 'A') && el.textContent.trim());
-      if (!named) bad.push(el.outerHTML.slice(0, 120));
-    }
-    return bad;
-  });
-}
-
-async function settle(page) {
-  await page.waitForLoadState('networkidle');
-  await page.waitForFunction(() => !document.querySelector('.state-loading'), null, { timeout: 15000 });
-}
 
 for (const [w, h] of [[1280, 800], [390, 844]]) {
   test(`segment and playbook pages at ${w}×${h}: no overflow, every control named, no console error`, async () => {

@@ -99,3 +99,26 @@ export async function startWeb({ demo = true } = {}) {
 export async function hasHorizontalOverflow(page) {
   return page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1);
 }
+
+/** Controls without an accessible name (label, aria-label(ledby), title, or text for buttons,
+ * links and disclosure summaries). */
+export function unnamedControls(page) {
+  return page.evaluate(() => {
+    const bad = [];
+    for (const el of document.querySelectorAll('input, select, textarea, button, a[href], summary')) {
+      if (el.type === 'hidden' || el.closest('[aria-hidden=true]')) continue;
+      const named = (el.labels && el.labels.length > 0 && [...el.labels].some((l) => l.textContent.trim()))
+        || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.getAttribute('title')
+        || (['BUTTON', 'A', 'SUMMARY'].includes(el.tagName) && el.textContent.trim());
+      if (!named) bad.push(el.outerHTML.slice(0, 120));
+    }
+    return bad;
+  });
+}
+
+/** Waits until the page's requests are done and no loading state is shown. */
+export async function settle(page) {
+  await page.waitForLoadState('networkidle');
+  await page.waitForFunction(() => !document.querySelector('.state-loading'), null, { timeout: 15000 })
+    .catch(() => { throw new Error(`still loading: ${page.url()}`); });
+}

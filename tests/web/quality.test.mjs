@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { after, before, test } from 'node:test';
-import { startWeb, hasHorizontalOverflow, WEB_DIST, ROOT } from './lib.mjs';
+import { startWeb, hasHorizontalOverflow, WEB_DIST, ROOT, unnamedControls, settle } from './lib.mjs';
 
 const env = await startWeb();
 after(() => env.close());
@@ -25,26 +25,6 @@ const PAGES = () => [
   '/settings?tab=import',
   '/settings?tab=email',
 ];
-
-/** Controls without an accessible name (label, aria-label(ledby), title, or text for buttons). */
-function unnamedControls(page) {
-  return page.evaluate(() => {
-    const bad = [];
-    for (const el of document.querySelectorAll('input, select, textarea, button, a[href]')) {
-      if (el.type === 'hidden' || el.closest('[aria-hidden=true]')) continue;
-      const named = (el.labels && el.labels.length > 0 && [...el.labels].some((l) => l.textContent.trim()))
-        || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.getAttribute('title')
-        || ((el.tagName === 'BUTTON' || el.tagName === 'A') && el.textContent.trim());
-      if (!named) bad.push(el.outerHTML.slice(0, 120));
-    }
-    return bad;
-  });
-}
-
-async function settle(page) {
-  await page.waitForLoadState('networkidle');
-  await page.waitForFunction(() => !document.querySelector('.state-loading'), null, { timeout: 15000 }).catch(() => { throw new Error(`still loading: ${page.url()}`); });
-}
 
 for (const [w, h] of [[1280, 800], [390, 844]]) {
   test(`every page at ${w}×${h}: no horizontal overflow, every control named, no console error`, async () => {
