@@ -1476,10 +1476,9 @@ int store_ingest_apply(struct store *st, const struct ingest_batch *b)
     }
     for (size_t i = 0; i < b->n; i++) {
         const struct ingest_msg *m = &b->msgs[i];
-        if (!m->generated) {
-            W.fps[i] = dedupe_fp(b->write_key_id, m->message_id);
+        W.fps[i] = m->generated ? 0 : dedupe_fp(b->write_key_id, m->message_id);
+        if (!m->generated)
             dedupe_prefetch(&W.seen, W.fps[i], i);
-        }
         if (m->user_id)
             kmap_prefetch(&W.users, m->user_id, strlen(m->user_id));
     }
